@@ -1,0 +1,1 @@
+// Path normalization and canonicalization (being written).

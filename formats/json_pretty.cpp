@@ -1,0 +1,1 @@
+// JSON pretty printer (being written).
