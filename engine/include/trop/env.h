@@ -47,8 +47,8 @@ class file_lock {
 };
 
 enum class open_mode {
-  read_only,      // fails with not_found if missing
-  read_write,     // creates the file (mode 0600) if missing
+  read_only,        // fails with not_found if missing
+  read_write,       // creates the file (mode 0600) if missing
   create_truncate,  // creates or empties the file (mode 0600)
 };
 

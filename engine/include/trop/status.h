@@ -45,12 +45,18 @@ class status {
 };
 
 // Shorthand constructors, named by code.
-inline status io_error(std::string msg) { return {error_code::io_error, std::move(msg)}; }
-inline status corruption(std::string msg) { return {error_code::corruption, std::move(msg)}; }
+inline status io_error(std::string msg) {
+  return {error_code::io_error, std::move(msg)};
+}
+inline status corruption(std::string msg) {
+  return {error_code::corruption, std::move(msg)};
+}
 inline status invalid_argument(std::string msg) {
   return {error_code::invalid_argument, std::move(msg)};
 }
-inline status not_found(std::string msg) { return {error_code::not_found, std::move(msg)}; }
+inline status not_found(std::string msg) {
+  return {error_code::not_found, std::move(msg)};
+}
 
 // Either a T or a non-ok status.
 template <class T>
@@ -70,6 +76,7 @@ class result {
   T&& value() && { return std::get<0>(std::move(v_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
@@ -83,10 +90,10 @@ class result {
 }  // namespace trop
 
 // Propagates a non-ok status from an expression returning status.
-#define TROP_RETURN_IF_ERROR(expr)         \
-  do {                                     \
-    ::trop::status trop_status_ = (expr);  \
-    if (!trop_status_.is_ok()) {           \
-      return trop_status_;                 \
-    }                                      \
+#define TROP_RETURN_IF_ERROR(expr)        \
+  do {                                    \
+    ::trop::status trop_status_ = (expr); \
+    if (!trop_status_.is_ok()) {          \
+      return trop_status_;                \
+    }                                     \
   } while (false)

@@ -89,6 +89,7 @@ class snapshot {
  private:
   friend class store;
   friend class write_transaction;
+  friend class transaction_impl;
   std::shared_ptr<store_state> state_;
 };
 
@@ -135,6 +136,7 @@ class store {
 
  private:
   struct impl;
+  friend class transaction_impl;
   explicit store(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

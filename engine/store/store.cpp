@@ -1,0 +1,602 @@
+// The public store API: snapshots, write transactions, checkpoints, validation.
+// Recovery and checkpoint steps follow docs/FORMAT.md "Recovery" and "Checkpoint".
+#include "trop/store.h"
+
+#include <cstring>
+
+#include "store/corrupt_error.h"
+#include "store/image.h"
+#include "store/store_state.h"
+#include "store/wal.h"
+
+namespace trop {
+
+using store_detail::corrupt_error;
+using store_detail::image_reader;
+using store_detail::wal_frame;
+using store_detail::wal_op;
+using store_detail::wal_scan;
+
+store_paths::store_paths(const std::string& data_dir)
+    : dir(data_dir),
+      image(data_dir + "/trop.db"),
+      wal(data_dir + "/trop.db-wal"),
+      lock(data_dir + "/trop.db-lock") {}
+
+namespace {
+
+constexpr int kReadAttempts = 16;
+
+std::string image_tmp_path(const store_paths& p) {
+  return p.dir + "/trop.db-new";
+}
+
+template <class F>
+auto guard_corruption(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const corrupt_error& e) {
+    return corruption(e.what());
+  }
+}
+
+status write_all(random_access_file& f, std::uint64_t offset, std::string_view bytes) {
+  return f.write_at(offset, std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
+}
+
+result<std::string> read_whole(random_access_file& f) {
+  auto size = f.size();
+  if (!size) {
+    return size.error();
+  }
+  std::string buf(*size, '\0');
+  std::size_t got = 0;
+  TROP_RETURN_IF_ERROR(
+      f.read_at(0, std::as_writable_bytes(std::span<char>(buf.data(), buf.size())), &got));
+  buf.resize(got);
+  return buf;
+}
+
+// Writes a complete image next to the store and renames it into place:
+// temp file, fdatasync, rename, fsync of the directory.
+status install_image(env& e, const store_paths& p, const std::string& bytes) {
+  const std::string tmp = image_tmp_path(p);
+  {
+    auto f = e.open(tmp, open_mode::create_truncate);
+    if (!f) {
+      return f.error();
+    }
+    TROP_RETURN_IF_ERROR(write_all(**f, 0, bytes));
+    TROP_RETURN_IF_ERROR((*f)->sync_data());
+  }
+  TROP_RETURN_IF_ERROR(e.rename(tmp, p.image));
+  return e.sync_dir(p.dir);
+}
+
+// Empties the WAL and starts `generation`. Synced: the header must be durable
+// before frames that depend on it.
+status reset_wal(random_access_file& wal, std::uint64_t generation) {
+  TROP_RETURN_IF_ERROR(wal.truncate(0));
+  TROP_RETURN_IF_ERROR(write_all(wal, 0, store_detail::encode_wal_header(generation)));
+  return wal.sync_data();
+}
+
+// Maps the image; nullptr state when there is no trop.db.
+result<std::shared_ptr<store_state>> map_image(env& e, const store_paths& p) {
+  auto m = e.map_read_only(p.image);
+  if (!m) {
+    if (m.error().code() == error_code::not_found) {
+      return std::shared_ptr<store_state>();
+    }
+    return m.error();
+  }
+  std::shared_ptr<mapped_file> mapping = std::move(*m);
+  auto reader = image_reader::open(mapping->bytes());
+  if (!reader) {
+    return reader.error();
+  }
+  return std::make_shared<store_state>(mapping, std::move(*reader));
+}
+
+status replay(store_state& st, const wal_scan& scan) {
+  return guard_corruption([&]() -> status {
+    for (const wal_frame& f : scan.frames) {
+      st.apply(f);
+    }
+    return status::ok();
+  });
+}
+
+std::string busy_message(std::chrono::milliseconds timeout) {
+  return "database lock timeout while starting a write transaction after " +
+         std::to_string(timeout.count() / 1000) + "s";
+}
+
+}  // namespace
+
+// ---- snapshot -------------------------------------------------------------------
+
+snapshot::snapshot() : state_(std::make_shared<store_state>()) {}
+snapshot::~snapshot() = default;
+snapshot::snapshot(snapshot&&) noexcept = default;
+snapshot& snapshot::operator=(snapshot&&) noexcept = default;
+
+result<std::optional<reservation>> snapshot::find(const reservation_key& key) const {
+  return guard_corruption(
+      [&]() -> result<std::optional<reservation>> { return state_->find(key); });
+}
+
+result<std::optional<reservation>> snapshot::find_by_port(std::uint16_t port) const {
+  return guard_corruption(
+      [&]() -> result<std::optional<reservation>> { return state_->find_by_port(port); });
+}
+
+status snapshot::for_each(const std::function<bool(const reservation&)>& visit) const {
+  return guard_corruption([&]() -> status {
+    state_->visit_from(reservation_key{}, visit);
+    return status::ok();
+  });
+}
+
+status snapshot::for_each_under(const std::string& path,
+                                const std::function<bool(const reservation&)>& visit) const {
+  return guard_corruption([&]() -> status {
+    if (path == "/") {
+      state_->visit_from(reservation_key{}, visit);
+      return status::ok();
+    }
+    // Byte order puts "/a/b-c" between "/a/b" and "/a/b/...": visit the exact
+    // path, then the descendants, as two ranges.
+    bool go_on = true;
+    state_->visit_from(reservation_key{path, std::nullopt}, [&](const reservation& r) {
+      if (r.key.path != path) {
+        return false;
+      }
+      go_on = visit(r);
+      return go_on;
+    });
+    if (!go_on) {
+      return status::ok();
+    }
+    const std::string prefix = path + "/";
+    state_->visit_from(reservation_key{prefix, std::nullopt}, [&](const reservation& r) {
+      if (r.key.path.compare(0, prefix.size(), prefix) != 0) {
+        return false;
+      }
+      return visit(r);
+    });
+    return status::ok();
+  });
+}
+
+result<bool> snapshot::is_reserved(std::uint16_t port) const {
+  return guard_corruption([&]() -> result<bool> { return state_->is_reserved(port); });
+}
+
+result<std::optional<std::uint16_t>> snapshot::next_free(std::uint32_t from, std::uint32_t last,
+                                                         const exclusion_set& excluded) const {
+  return guard_corruption([&]() -> result<std::optional<std::uint16_t>> {
+    return state_->next_free(from, last, excluded);
+  });
+}
+
+std::size_t snapshot::size() const {
+  return state_->size();
+}
+std::uint32_t snapshot::format_version() const {
+  return state_->format_version();
+}
+
+// ---- store ------------------------------------------------------------------------
+
+struct store::impl {
+  store_options options;
+  store_paths paths;
+  env* e;
+  impl(store_options o)
+      : options(std::move(o)),
+        paths(options.data_dir),
+        e(options.file_env ? options.file_env : env::posix()) {}
+};
+
+store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+store::store(store&&) noexcept = default;
+store& store::operator=(store&&) noexcept = default;
+store::~store() = default;
+
+result<store> store::open(store_options options) {
+  if (options.data_dir.empty()) {
+    return invalid_argument("the data directory path is empty");
+  }
+  if (options.busy_timeout.count() < 0) {
+    return invalid_argument("the busy timeout is negative");
+  }
+  return store(std::make_unique<impl>(std::move(options)));
+}
+
+const store_options& store::options() const {
+  return impl_->options;
+}
+const store_paths& store::paths() const {
+  return impl_->paths;
+}
+
+result<bool> store::exists() const {
+  return impl_->e->file_exists(impl_->paths.image);
+}
+
+result<snapshot> store::read() const {
+  env& e = *impl_->e;
+  const store_paths& p = impl_->paths;
+  for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    auto st = map_image(e, p);
+    if (!st) {
+      return st.error();
+    }
+    snapshot snap;
+    if (!*st) {
+      return snap;  // no store yet: empty
+    }
+    std::shared_ptr<store_state> state = std::move(*st);
+    auto wal = e.open(p.wal, open_mode::read_only);
+    if (!wal) {
+      if (wal.error().code() != error_code::not_found) {
+        return wal.error();
+      }
+      snap.state_ = std::move(state);
+      return snap;
+    }
+    auto bytes = read_whole(**wal);
+    if (!bytes) {
+      return bytes.error();
+    }
+    auto scan = store_detail::scan_wal(*bytes, state->generation(), state->last_seq() + 1);
+    if (!scan) {
+      return scan.error();
+    }
+    if (scan->header == wal_scan::header_state::newer) {
+      continue;  // a checkpoint replaced the image after we mapped it
+    }
+    if (scan->header == wal_scan::header_state::current) {
+      // The WAL must still be of this generation after we read it; a
+      // checkpoint that reset it meanwhile may have cut frames we needed.
+      std::string again(store_detail::kWalHeaderBytes, '\0');
+      std::size_t got = 0;
+      TROP_RETURN_IF_ERROR((*wal)->read_at(
+          0, std::as_writable_bytes(std::span<char>(again.data(), again.size())), &got));
+      if (got != again.size() || again != bytes->substr(0, again.size())) {
+        continue;
+      }
+      TROP_RETURN_IF_ERROR(replay(*state, *scan));
+    }
+    snap.state_ = std::move(state);
+    return snap;
+  }
+  return corruption(
+      "trop.db-wal belongs to a newer generation than trop.db (the image was replaced by an "
+      "older copy, or the files come from different stores)");
+}
+
+// ---- write transactions ---------------------------------------------------------
+
+class transaction_impl {
+ public:
+  const store::impl* owner = nullptr;
+  std::unique_ptr<file_lock> lock;
+  std::unique_ptr<random_access_file> wal;
+  std::uint64_t wal_end = 0;
+  snapshot view;
+  std::vector<wal_op> ops;
+  bool only_touches = true;
+  bool finished = false;
+  std::chrono::microseconds waited{0};
+
+  status checkpoint();
+};
+
+status transaction_impl::checkpoint() {
+  env& e = *owner->e;
+  const store_paths& p = owner->paths;
+  store_state& st = *view.state_;
+  auto records = guard_corruption([&]() -> result<std::vector<reservation>> { return st.all(); });
+  if (!records) {
+    return records.error();
+  }
+  const std::uint64_t next_generation = st.generation() + 1;
+  TROP_RETURN_IF_ERROR(
+      install_image(e, p, store_detail::build_image(*records, next_generation, st.last_seq())));
+  // The new image is durable; the old WAL generation is now stale and safe to drop.
+  TROP_RETURN_IF_ERROR(reset_wal(*wal, next_generation));
+  wal_end = store_detail::kWalHeaderBytes;
+  return status::ok();
+}
+
+result<write_transaction> store::begin_write() const {
+  env& e = *impl_->e;
+  const store_paths& p = impl_->paths;
+  auto exists = e.file_exists(p.dir);
+  if (!exists) {
+    return exists.error();
+  }
+  if (!*exists) {
+    if (!impl_->options.create_if_missing) {
+      return not_found("the data directory " + p.dir + " does not exist");
+    }
+    TROP_RETURN_IF_ERROR(e.create_dirs(p.dir));
+  }
+  auto t = std::make_unique<transaction_impl>();
+  t->owner = impl_.get();
+  auto started = std::chrono::steady_clock::now();
+  auto lock = e.lock(p.lock, impl_->options.busy_timeout);
+  if (!lock) {
+    if (lock.error().code() == error_code::busy) {
+      return status(error_code::busy, busy_message(impl_->options.busy_timeout));
+    }
+    return lock.error();
+  }
+  t->lock = std::move(*lock);
+  t->waited = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+
+  auto st = map_image(e, p);
+  if (!st) {
+    return st.error();
+  }
+  if (!*st) {
+    if (!impl_->options.create_if_missing) {
+      return not_found("no store at " + p.image);
+    }
+    // A WAL without an image belongs to a store that no longer exists.
+    TROP_RETURN_IF_ERROR(e.remove(p.wal));
+    TROP_RETURN_IF_ERROR(install_image(e, p, store_detail::build_image({}, 1, 0)));
+    st = map_image(e, p);
+    if (!st) {
+      return st.error();
+    }
+  }
+  std::shared_ptr<store_state> state = std::move(*st);
+  bool wal_existed = true;
+  {
+    auto ex = e.file_exists(p.wal);
+    if (!ex) {
+      return ex.error();
+    }
+    wal_existed = *ex;
+  }
+  auto wal = e.open(p.wal, open_mode::read_write);
+  if (!wal) {
+    return wal.error();
+  }
+  t->wal = std::move(*wal);
+  auto bytes = read_whole(*t->wal);
+  if (!bytes) {
+    return bytes.error();
+  }
+  auto scan = store_detail::scan_wal(*bytes, state->generation(), state->last_seq() + 1);
+  if (!scan) {
+    return scan.error();
+  }
+  switch (scan->header) {
+    case wal_scan::header_state::newer:
+      return corruption("trop.db-wal: generation " + std::to_string(scan->generation) +
+                        " is newer than the image's generation " +
+                        std::to_string(state->generation()) +
+                        " (the image was replaced by an older copy?)");
+    case wal_scan::header_state::absent:
+    case wal_scan::header_state::stale:
+      TROP_RETURN_IF_ERROR(reset_wal(*t->wal, state->generation()));
+      if (!wal_existed) {
+        TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
+      }
+      t->wal_end = store_detail::kWalHeaderBytes;
+      break;
+    case wal_scan::header_state::current:
+      TROP_RETURN_IF_ERROR(replay(*state, *scan));
+      t->wal_end = scan->valid_end;
+      if (scan->torn_tail) {
+        // An uncommitted transaction's bytes: cut them off before appending.
+        TROP_RETURN_IF_ERROR(t->wal->truncate(t->wal_end));
+      }
+      break;
+  }
+  t->view.state_ = std::move(state);
+  if (t->view.format_version() < store_detail::kFormatVersion) {
+    // An older format: rewrite it in the current one before changing anything.
+    TROP_RETURN_IF_ERROR(t->checkpoint());
+  }
+  return write_transaction(std::move(t));
+}
+
+status store::recreate() const {
+  env& e = *impl_->e;
+  const store_paths& p = impl_->paths;
+  TROP_RETURN_IF_ERROR(e.create_dirs(p.dir));
+  auto lock = e.lock(p.lock, impl_->options.busy_timeout);
+  if (!lock) {
+    if (lock.error().code() == error_code::busy) {
+      return status(error_code::busy, busy_message(impl_->options.busy_timeout));
+    }
+    return lock.error();
+  }
+  // Remove the WAL first: an image without a WAL is a complete store, a WAL
+  // without an image is ignored and discarded by the next writer.
+  TROP_RETURN_IF_ERROR(e.remove(p.wal));
+  TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
+  return install_image(e, p, store_detail::build_image({}, 1, 0));
+}
+
+result<validation_report> store::validate() const {
+  env& e = *impl_->e;
+  const store_paths& p = impl_->paths;
+  auto exists = e.file_exists(p.image);
+  if (!exists) {
+    return exists.error();
+  }
+  if (!*exists) {
+    return not_found("the data directory does not contain " + p.image);
+  }
+  for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    auto st = map_image(e, p);
+    if (!st) {
+      return st.error();
+    }
+    if (!*st) {
+      return not_found("the data directory does not contain " + p.image);
+    }
+    store_state& state = **st;
+    TROP_RETURN_IF_ERROR(guard_corruption([&]() -> status {
+      state.image().check_everything();
+      return status::ok();
+    }));
+    validation_report report;
+    auto wal = e.open(p.wal, open_mode::read_only);
+    if (!wal) {
+      if (wal.error().code() != error_code::not_found) {
+        return wal.error();
+      }
+      report.records = state.size();
+      return report;
+    }
+    auto bytes = read_whole(**wal);
+    if (!bytes) {
+      return bytes.error();
+    }
+    auto scan = store_detail::scan_wal(*bytes, state.generation(), state.last_seq() + 1);
+    if (!scan) {
+      return scan.error();
+    }
+    if (scan->header == wal_scan::header_state::newer) {
+      continue;
+    }
+    TROP_RETURN_IF_ERROR(guard_corruption([&]() -> status {
+      for (const wal_frame& f : scan->frames) {
+        for (const wal_op& op : f.ops) {
+          if (op.type == wal_op::kind::put) {
+            status s = check_reservation(op.record);
+            if (!s.is_ok()) {
+              throw corrupt_error("trop.db-wal: frame " + std::to_string(f.seq) + " (" +
+                                  to_display(op.key) + "): " + s.message());
+            }
+          }
+        }
+        state.apply(f);
+      }
+      return status::ok();
+    }));
+    report.records = state.size();
+    report.wal_frames = scan->frames.size();
+    return report;
+  }
+  return corruption("trop.db-wal belongs to a newer generation than trop.db");
+}
+
+// ---- write_transaction ------------------------------------------------------------
+
+write_transaction::write_transaction(std::unique_ptr<transaction_impl> p) : impl_(std::move(p)) {}
+write_transaction::write_transaction(write_transaction&&) noexcept = default;
+write_transaction& write_transaction::operator=(write_transaction&&) noexcept = default;
+write_transaction::~write_transaction() = default;
+
+const snapshot& write_transaction::view() const {
+  return impl_->view;
+}
+
+status write_transaction::put(const reservation& r) {
+  if (impl_->finished) {
+    return invalid_argument("the transaction has already finished");
+  }
+  TROP_RETURN_IF_ERROR(check_reservation(r));
+  store_state& st = *impl_->view.state_;
+  return guard_corruption([&]() -> status {
+    auto current = st.find(r.key);
+    if (current && *current == r) {
+      return status::ok();
+    }
+    if (!(current && current->port == r.port) && st.is_reserved(r.port)) {
+      return status(error_code::conflict,
+                    "port " + std::to_string(r.port) + " is already reserved by another key");
+    }
+    bool touch = current && current->port == r.port && current->project == r.project &&
+                 current->task == r.task && current->created_at == r.created_at;
+    impl_->only_touches = impl_->only_touches && touch;
+    wal_op op;
+    op.type = wal_op::kind::put;
+    op.record = r;
+    op.key = r.key;
+    st.apply(op);
+    impl_->ops.push_back(std::move(op));
+    return status::ok();
+  });
+}
+
+status write_transaction::erase(const reservation_key& key) {
+  if (impl_->finished) {
+    return invalid_argument("the transaction has already finished");
+  }
+  store_state& st = *impl_->view.state_;
+  return guard_corruption([&]() -> status {
+    if (!st.find(key)) {
+      return status::ok();
+    }
+    wal_op op;
+    op.type = wal_op::kind::erase;
+    op.key = key;
+    st.apply(op);
+    impl_->ops.push_back(std::move(op));
+    impl_->only_touches = false;
+    return status::ok();
+  });
+}
+
+bool write_transaction::has_changes() const {
+  return !impl_->ops.empty();
+}
+
+status write_transaction::commit() {
+  transaction_impl& t = *impl_;
+  if (t.finished) {
+    return invalid_argument("the transaction has already finished");
+  }
+  t.finished = true;
+  if (t.ops.empty()) {
+    t.lock.reset();
+    return status::ok();
+  }
+  store_state& st = *t.view.state_;
+  const bool sync = t.owner->options.durability_mode == durability::full && !t.only_touches;
+  const std::uint64_t seq = st.last_seq() + 1;
+  std::string frame = store_detail::encode_frame(st.generation(), seq,
+                                                 sync ? store_detail::kFrameSynced : 0, t.ops);
+  status s = write_all(*t.wal, t.wal_end, frame);
+  if (s.is_ok() && sync) {
+    s = t.wal->sync_data();
+  }
+  if (!s.is_ok()) {
+    // Best effort: cut the frame off so that the failed transaction cannot
+    // surface later. If this fails too, the frame's bytes may be torn and are
+    // discarded as a torn tail, or are intact and count as committed.
+    (void)t.wal->truncate(t.wal_end);
+    t.lock.reset();
+    return s;
+  }
+  t.wal_end += frame.size();
+  st.set_last_seq(seq);
+  if (t.wal_end >= t.owner->options.checkpoint_bytes) {
+    // The commit is durable already; a failed checkpoint is retried by the
+    // next writer, so its error does not fail this transaction.
+    (void)t.checkpoint();
+  }
+  t.lock.reset();
+  return status::ok();
+}
+
+void write_transaction::abort() {
+  impl_->finished = true;
+  impl_->lock.reset();
+}
+
+std::chrono::microseconds write_transaction::lock_wait() const {
+  return impl_->waited;
+}
+
+}  // namespace trop

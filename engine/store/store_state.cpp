@@ -1,0 +1,172 @@
+#include "store/store_state.h"
+
+#include "store/corrupt_error.h"
+
+namespace trop {
+
+using store_detail::corrupt_error;
+using store_detail::wal_op;
+
+store_state::store_state(std::shared_ptr<mapped_file> mapping, store_detail::image_reader reader)
+    : mapping_(std::move(mapping)), image_(std::move(reader)) {
+  generation_ = image_->header().generation;
+  last_seq_ = image_->header().last_seq;
+  size_ = image_->size();
+}
+
+std::optional<reservation> store_state::image_find(const reservation_key& key) const {
+  if (!image_) {
+    return std::nullopt;
+  }
+  auto i = image_->find_key(key);
+  return i ? std::optional<reservation>(image_->record_at(*i)) : std::nullopt;
+}
+
+std::optional<reservation> store_state::find(const reservation_key& key) const {
+  if (auto it = overlay_.find(key); it != overlay_.end()) {
+    return it->second;
+  }
+  return image_find(key);
+}
+
+void store_state::apply(const wal_op& op) {
+  const reservation_key& key = op.key;
+  auto it = overlay_.find(key);
+  std::optional<reservation> current;
+  if (it != overlay_.end()) {
+    current = it->second;
+  } else {
+    current = image_find(key);
+    if (current) {
+      released_image_ports_.insert(current->port);
+    }
+  }
+  if (op.type == wal_op::kind::put) {
+    std::uint16_t port = op.record.port;
+    bool same_port = current && current->port == port;
+    if (!same_port && is_reserved(port)) {
+      throw corrupt_error("port " + std::to_string(port) + " is stored for more than one " +
+                          "reservation (" + to_display(key) + ")");
+    }
+  }
+  if (current) {
+    overlay_ports_.erase(current->port);
+    --size_;
+  }
+  if (op.type == wal_op::kind::put) {
+    overlay_ports_[op.record.port] = key;
+    overlay_[key] = op.record;
+    ++size_;
+  } else {
+    overlay_[key] = std::nullopt;
+  }
+}
+
+void store_state::apply(const store_detail::wal_frame& frame) {
+  for (const wal_op& op : frame.ops) {
+    apply(op);
+  }
+  last_seq_ = frame.seq;
+}
+
+void store_state::load_bitmap() const {
+  if (!bitmap_.empty() || !image_) {
+    return;
+  }
+  bitmap_.resize(1024);
+  for (std::uint32_t w = 0; w < 1024; ++w) {
+    bitmap_[w] = image_->bitmap_word(w);
+  }
+}
+
+bool store_state::is_reserved(std::uint16_t port) const {
+  if (overlay_ports_.count(port)) {
+    return true;
+  }
+  if (!image_) {
+    return false;
+  }
+  load_bitmap();
+  bool in_image = (bitmap_[port / 64] >> (port % 64)) & 1;
+  return in_image && !released_image_ports_.count(port);
+}
+
+std::optional<reservation> store_state::find_by_port(std::uint16_t port) const {
+  if (auto it = overlay_ports_.find(port); it != overlay_ports_.end()) {
+    return overlay_.at(it->second);
+  }
+  if (!image_ || released_image_ports_.count(port)) {
+    return std::nullopt;
+  }
+  auto i = image_->find_port(port);
+  return i ? std::optional<reservation>(image_->record_at(*i)) : std::nullopt;
+}
+
+std::optional<std::uint16_t> store_state::next_free(std::uint32_t from, std::uint32_t last,
+                                                    const exclusion_set& excluded) const {
+  load_bitmap();
+  last = std::min<std::uint32_t>(last, 65535);
+  std::uint32_t p = std::max<std::uint32_t>(from, 1);
+  while (p <= last) {
+    p = excluded.next_allowed(p);
+    if (p > last) {
+      break;
+    }
+    // Skip whole bitmap words that are full and untouched by the overlay.
+    if (image_ && p % 64 == 0 && bitmap_[p / 64] == ~std::uint64_t{0} && p + 63 <= last) {
+      auto lo = released_image_ports_.lower_bound(static_cast<std::uint16_t>(p));
+      if (lo == released_image_ports_.end() || *lo > p + 63) {
+        p += 64;
+        continue;
+      }
+    }
+    if (!is_reserved(static_cast<std::uint16_t>(p))) {
+      return static_cast<std::uint16_t>(p);
+    }
+    ++p;
+  }
+  return std::nullopt;
+}
+
+void store_state::visit_from(const reservation_key& start,
+                             const std::function<bool(const reservation&)>& visit) const {
+  std::uint32_t i = image_ ? image_->lower_bound(start) : 0;
+  const std::uint32_t n = image_ ? image_->size() : 0;
+  auto ov = overlay_.lower_bound(start);
+  std::optional<reservation> img;
+  while (i < n || ov != overlay_.end()) {
+    if (i < n && !img) {
+      img = image_->record_at(i);
+    }
+    if (ov == overlay_.end() || (img && img->key < ov->first)) {
+      ++i;
+      reservation r = std::move(*img);
+      img.reset();
+      if (!visit(r)) {
+        return;
+      }
+      continue;
+    }
+    if (img && img->key == ov->first) {
+      ++i;  // the overlay replaces or erases this image record
+      img.reset();
+    }
+    const auto& value = ov->second;
+    ++ov;
+    if (value && !visit(*value)) {
+      return;
+    }
+  }
+}
+
+std::vector<reservation> store_state::all() const {
+  std::vector<reservation> out;
+  out.reserve(size_);
+  visit_from(reservation_key{}, [&](const reservation& r) {
+    out.push_back(r);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace trop
