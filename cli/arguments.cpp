@@ -1,0 +1,109 @@
+#include "arguments.h"
+
+#include <cstdlib>
+
+#include "trop/paths.h"
+
+namespace trop::cli {
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+}  // namespace
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && is_space(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string normalize_user_path(context& ctx, std::string_view path) {
+  std::string home;
+  if (!path.empty() && path[0] == '~') {
+    home = ctx.require_home();
+  }
+  // Only a relative path needs the cwd; an absolute one must work even when
+  // the cwd is gone.
+  std::string cwd;
+  if (!path.empty() && path[0] != '/' && (path[0] != '~' || home[0] != '/')) {
+    cwd = ctx.cwd();
+  }
+  result<std::string> normal = normalize_explicit(path, cwd, home);
+  if (!normal) {
+    throw path_failure(normal.error());
+  }
+  return std::move(*normal);
+}
+
+std::string resolve_target_path(context& ctx, const std::optional<std::string>& path_flag) {
+  if (path_flag) {
+    // The option itself rejects an empty value at parse time.
+    return normalize_user_path(ctx, *path_flag);
+  }
+  if (const char* env = std::getenv("TROP_PATH"); env != nullptr) {
+    if (*env == '\0') {
+      throw usage_failure(
+          "a value is required for '--path <PATH>' but none was supplied (TROP_PATH is empty)");
+    }
+    return normalize_user_path(ctx, env);
+  }
+  return ctx.canonical_cwd();
+}
+
+std::optional<std::string> validated_tag(const std::optional<std::string>& tag) {
+  if (!tag) {
+    return std::nullopt;
+  }
+  std::string_view t = trim(*tag);
+  if (t.empty()) {
+    throw invalid_arguments(
+        "validation error for 'tag': tag must be non-empty after trimming whitespace");
+  }
+  return std::string(t);
+}
+
+std::uint16_t parse_port_argument(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits[0] == '+') {
+    digits.remove_prefix(1);
+  }
+  std::uint64_t v = 0;
+  bool ok = !digits.empty() && digits.size() <= 10;
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      ok = false;
+      break;
+    }
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (!ok || v > 0xFFFFFFFFu) {
+    throw invalid_arguments("Invalid port number: '" + std::string(text) +
+                            "' is not a valid number");
+  }
+  if (v == 0) {
+    throw invalid_arguments("Invalid port number: port 0 is reserved and cannot be used");
+  }
+  if (v > 65535) {
+    throw invalid_arguments("Invalid port number: " + std::to_string(v) +
+                            " is greater than maximum port 65535");
+  }
+  return static_cast<std::uint16_t>(v);
+}
+
+void enforce_path_guard(context& ctx, const std::string& target, bool bypass) {
+  if (bypass) {
+    return;
+  }
+  status s = check_path_guard(target, ctx.cwd(), ctx.logical_cwd());
+  if (!s) {
+    throw guard_violation(s);
+  }
+}
+
+}  // namespace trop::cli

@@ -1,0 +1,224 @@
+#include "command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "output.h"
+
+#ifndef TROP_VERSION
+#error "TROP_VERSION must be defined by the build"
+#endif
+
+namespace trop::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "trop: sticky TCP/UDP port reservations for directories, safe under concurrency";
+
+// Binds option_sink declarations to a CLI::App. Values are delivered through
+// callbacks, so targets need no CLI11-specific types.
+class cli11_sink final : public option_sink {
+ public:
+  explicit cli11_sink(CLI::App* app) : app_(app) {}
+
+  void flag(std::string_view names, bool* target, std::string_view help) override {
+    app_->add_flag(std::string(names), *target, std::string(help));
+  }
+
+  void text(std::string_view names, std::optional<std::string>* target, std::string_view value_name,
+            std::string_view help) override {
+    app_->add_option_function<std::string>(
+            std::string(names), [target](const std::string& v) { *target = v; }, std::string(help))
+        ->type_name(std::string(value_name));
+  }
+
+  void path(std::string_view names, std::optional<std::string>* target,
+            std::string_view help) override {
+    std::string display = std::string(names) + " <PATH>";
+    app_->add_option_function<std::string>(
+            std::string(names), [target](const std::string& v) { *target = v; }, std::string(help))
+        ->type_name("PATH")
+        ->check(CLI::Validator(
+            [display](std::string& v) -> std::string {
+              if (v.empty()) {
+                return "a value is required for '" + display + "' but none was supplied";
+              }
+              return {};
+            },
+            "", "non-empty"));
+  }
+
+  void choice(std::string_view names, std::optional<std::string>* target,
+              std::vector<std::string> choices, std::string_view help) override {
+    std::string joined;
+    for (const std::string& c : choices) {
+      joined += joined.empty() ? c : "|" + c;
+    }
+    app_->add_option_function<std::string>(
+            std::string(names), [target](const std::string& v) { *target = v; }, std::string(help))
+        ->type_name(joined)
+        ->transform(CLI::IsMember(std::move(choices), CLI::ignore_case));
+  }
+
+  void number(std::string_view names, std::optional<std::uint64_t>* target, std::uint64_t max,
+              std::string_view value_name, std::string_view help) override {
+    app_->add_option_function<std::string>(
+            std::string(names), [target](const std::string& v) { *target = std::stoull(v); },
+            std::string(help))
+        ->type_name(std::string(value_name))
+        ->check(CLI::Validator(
+            [max](std::string& v) -> std::string {
+              // Decimal digits only: no sign, no 0x, no spaces (clap's u32 rules).
+              bool ok = !v.empty();
+              bool overflow = false;
+              std::uint64_t n = 0;
+              for (char c : v) {
+                if (c < '0' || c > '9') {
+                  ok = false;
+                  break;
+                }
+                auto digit = static_cast<std::uint64_t>(c - '0');
+                if (n > (max - digit) / 10) {
+                  overflow = true;  // keep scanning: a later non-digit is the better message
+                } else {
+                  n = n * 10 + digit;
+                }
+              }
+              if (!ok) {
+                return "invalid value '" + v + "': expected a non-negative integer";
+              }
+              if (overflow) {
+                return "invalid value '" + v + "': must be at most " + std::to_string(max);
+              }
+              return {};
+            },
+            "", "unsigned"));
+  }
+
+ private:
+  CLI::App* app_;
+};
+
+std::string usage_line(std::string_view command_name) {
+  if (command_name.empty()) {
+    return "Usage: trop [OPTIONS] <COMMAND>";
+  }
+  return "Usage: trop " + std::string(command_name) + " [OPTIONS]";
+}
+
+}  // namespace
+
+const command_info* prescan_subcommand(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") {
+      return nullptr;
+    }
+    if (a.size() > 1 && a[0] == '-') {
+      // Global options that take a separate value; "--opt=value" is one token.
+      if (a == "--data-dir" || a == "--busy-timeout") {
+        ++i;
+      }
+      continue;
+    }
+    return find_command(a);
+  }
+  return nullptr;
+}
+
+void print_usage_error(std::string_view command_name, std::string_view message) {
+  std::string text = "error: " + std::string(message) + "\n\n" + usage_line(command_name) +
+                     "\n\nFor more information, try '--help'.\n";
+  write_stderr(text);
+}
+
+invocation parse_command_line(int argc, const char* const* argv) {
+  invocation inv;
+  const command_info* only = prescan_subcommand(argc, argv);
+
+  if (argc <= 1) {
+    // `trop` alone: the full usage on stderr, exit 2 (SPEC B §1).
+    CLI::App app{kDescription, "trop"};
+    cli11_sink sink(&app);
+    setup_globals(sink, inv.globals);
+    for (const command_info& c : all_commands()) {
+      app.add_subcommand(std::string(c.name), std::string(c.summary));
+    }
+    write_stderr(app.help());
+    inv.exit_code = kExitUsage;
+    return inv;
+  }
+
+  CLI::App app{kDescription, "trop"};
+  app.set_help_flag("-h,--help", "Print help");
+  app.set_version_flag("-V,--version", "trop " TROP_VERSION, "Print version");
+  app.require_subcommand(1);
+  // Global options are accepted after the subcommand too.
+  app.fallthrough();
+  cli11_sink global_sink(&app);
+  setup_globals(global_sink, inv.globals);
+
+  struct built {
+    const command_info* info;
+    CLI::App* app;
+    std::unique_ptr<command> cmd;
+  };
+  std::vector<built> subs;
+  std::deque<cli11_sink> sinks;
+  for (const command_info& c : all_commands()) {
+    if (only != nullptr && only != &c) {
+      continue;
+    }
+    CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
+    sub->fallthrough();
+    std::unique_ptr<command> cmd = c.make();
+    cmd->setup(sinks.emplace_back(sub));
+    subs.push_back({&c, sub, std::move(cmd)});
+  }
+
+  auto selected = [&]() -> built* {
+    for (built& b : subs) {
+      if (b.app->parsed()) {
+        return &b;
+      }
+    }
+    return nullptr;
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    write_stdout(app.help());
+    inv.exit_code = kExitOk;
+    return inv;
+  } catch (const CLI::CallForAllHelp&) {
+    write_stdout(app.help("", CLI::AppFormatMode::All));
+    inv.exit_code = kExitOk;
+    return inv;
+  } catch (const CLI::CallForVersion& e) {
+    write_stdout(std::string(e.what()) + "\n");
+    inv.exit_code = kExitOk;
+    return inv;
+  } catch (const CLI::ParseError& e) {
+    built* b = selected();
+    print_usage_error(b != nullptr ? b->info->name : std::string_view(), e.what());
+    inv.exit_code = kExitUsage;
+    return inv;
+  }
+
+  built* b = selected();
+  if (b == nullptr) {
+    // require_subcommand(1) makes this unreachable; fail loudly rather than guess.
+    print_usage_error({}, "a subcommand is required");
+    inv.exit_code = kExitUsage;
+    return inv;
+  }
+  inv.info = b->info;
+  inv.cmd = std::move(b->cmd);
+  return inv;
+}
+
+}  // namespace trop::cli

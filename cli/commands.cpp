@@ -1,0 +1,53 @@
+#include "commands.h"
+
+#include "cmd_assert_data_dir.h"
+#include "cmd_list.h"
+#include "cmd_release.h"
+#include "cmd_reserve.h"
+
+namespace trop::cli {
+namespace {
+
+template <class Options, void (*Setup)(option_sink&, Options&),
+          int (*Run)(const Options&, context&)>
+class command_adapter final : public command {
+ public:
+  void setup(option_sink& sink) override { Setup(sink, options_); }
+  int run(context& ctx) override { return Run(options_, ctx); }
+
+ private:
+  Options options_;
+};
+
+template <class Options, void (*Setup)(option_sink&, Options&),
+          int (*Run)(const Options&, context&)>
+std::unique_ptr<command> make() {
+  return std::make_unique<command_adapter<Options, Setup, Run>>();
+}
+
+const command_info kCommands[] = {
+    {"reserve", "Reserve a port for a directory (prints the port)",
+     make<reserve_options, setup_reserve, run_reserve>},
+    {"release", "Release reservations of a directory",
+     make<release_options, setup_release, run_release>},
+    {"list", "List reservations", make<list_options, setup_list, run_list>},
+    {"assert-data-dir", "Succeed when the data directory exists (and is valid)",
+     make<assert_data_dir_options, setup_assert_data_dir, run_assert_data_dir>},
+};
+
+}  // namespace
+
+std::span<const command_info> all_commands() {
+  return kCommands;
+}
+
+const command_info* find_command(std::string_view name) {
+  for (const command_info& c : kCommands) {
+    if (c.name == name) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace trop::cli

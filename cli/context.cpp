@@ -1,0 +1,158 @@
+#include "context.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "output.h"
+#include "trop/paths.h"
+
+namespace trop::cli {
+namespace {
+
+const char* env_or_null(const char* name) {
+  return std::getenv(name);
+}
+
+}  // namespace
+
+context::context(global_options globals, std::string command_name, occupancy_probe* probe)
+    : globals_(std::move(globals)), command_name_(std::move(command_name)), probe_(probe) {}
+
+const effective_settings& context::settings() {
+  if (!settings_) {
+    settings_ = resolve_settings(globals_, env_or_null);
+  }
+  return *settings_;
+}
+
+void context::set_data_dir_override(std::string dir) {
+  data_dir_override_ = std::move(dir);
+  data_dir_.reset();
+}
+
+const std::string& context::data_dir() {
+  if (data_dir_) {
+    return *data_dir_;
+  }
+  if (data_dir_override_) {
+    data_dir_ = *data_dir_override_;
+  } else if (globals_.data_dir) {
+    data_dir_ = *globals_.data_dir;
+  } else if (const char* env = std::getenv("TROP_DATA_DIR"); env != nullptr) {
+    if (*env == '\0') {
+      throw usage_failure(
+          "a value is required for '--data-dir <PATH>' but none was supplied "
+          "(TROP_DATA_DIR is empty)");
+    }
+    data_dir_ = env;
+  } else {
+    std::optional<std::string> h = home();
+    if (!h) {
+      throw config_failure(
+          "Could not determine the trop data directory: HOME is not set; use --data-dir or "
+          "TROP_DATA_DIR");
+    }
+    data_dir_ = *h + (h->back() == '/' ? ".trop" : "/.trop");
+  }
+  return *data_dir_;
+}
+
+const std::string& context::cwd() {
+  if (!cwd_) {
+    // getcwd with a NULL buffer allocates what it needs (glibc), so deep trees work.
+    std::unique_ptr<char, decltype(&std::free)> buf(::getcwd(nullptr, 0), &std::free);
+    if (!buf) {
+      int err = errno;
+      throw io_failure(std::string("cannot read the current directory: ") + std::strerror(err) +
+                       " (os error " + std::to_string(err) + ")");
+    }
+    cwd_ = std::string(buf.get());
+  }
+  return *cwd_;
+}
+
+const std::string& context::canonical_cwd() {
+  if (!canonical_cwd_) {
+    const std::string& c = cwd();
+    result<std::string> canon = canonicalize(c);
+    if (!canon) {
+      if (canon.error().code() == error_code::not_found) {
+        warn("Cannot canonicalize inferred path because it does not exist: " + c);
+      }
+      throw path_failure(canon.error());
+    }
+    canonical_cwd_ = std::move(*canon);
+  }
+  return *canonical_cwd_;
+}
+
+const std::optional<std::string>& context::logical_cwd() {
+  if (!logical_cwd_) {
+    const char* pwd = std::getenv("PWD");
+    logical_cwd_ = pwd == nullptr ? std::nullopt : trop::logical_cwd(pwd);
+  }
+  return *logical_cwd_;
+}
+
+std::optional<std::string> context::home() const {
+  const char* h = std::getenv("HOME");
+  if (h == nullptr || *h == '\0') {
+    return std::nullopt;
+  }
+  return std::string(h);
+}
+
+std::string context::require_home() const {
+  std::optional<std::string> h = home();
+  if (!h) {
+    throw config_failure("Cannot determine home directory: HOME is not set");
+  }
+  return *h;
+}
+
+failure_context context::failure() {
+  failure_context f;
+  if (settings_) {
+    f.busy_timeout_seconds = settings_->busy_timeout_seconds;
+  }
+  if (data_dir_) {
+    f.data_dir = *data_dir_;
+  }
+  return f;
+}
+
+void context::warn(std::string_view text) const {
+  if (!quiet()) {
+    write_stderr_line("Warning: " + std::string(text));
+  }
+}
+
+void context::info(std::string_view text) const {
+  if (!quiet()) {
+    write_stderr_line(text);
+  }
+}
+
+void context::trace(std::string_view text) const {
+  if (verbose()) {
+    write_stderr_line("trop: " + std::string(text));
+  }
+}
+
+void check_global_environment(const global_options& globals) {
+  if (globals.data_dir) {
+    return;
+  }
+  const char* env = std::getenv("TROP_DATA_DIR");
+  if (env != nullptr && *env == '\0') {
+    throw usage_failure(
+        "a value is required for '--data-dir <PATH>' but none was supplied (TROP_DATA_DIR is "
+        "empty)");
+  }
+}
+
+}  // namespace trop::cli

@@ -1,0 +1,45 @@
+// The thin interface through which each subcommand declares its flags, so
+// that CLI11 (slow to compile) is included by one translation unit only
+// (command_line.cpp). Command files see option_sink, never CLI::App.
+// Thread safety: used during argument parsing on one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trop::cli {
+
+class option_sink {
+ public:
+  virtual ~option_sink() = default;
+
+  // `names` is CLI11 syntax: "--force" or "-q,--quiet". Targets must outlive
+  // the parse; they are written while the command line is parsed.
+
+  // A boolean flag; *target becomes true when given.
+  virtual void flag(std::string_view names, bool* target, std::string_view help) = 0;
+
+  // An option with a free-text value (may be empty: the command decides).
+  virtual void text(std::string_view names, std::optional<std::string>* target,
+                    std::string_view value_name, std::string_view help) = 0;
+
+  // A path-valued option: an empty value is a usage error naming the option
+  // (SPEC A.2 #24).
+  virtual void path(std::string_view names, std::optional<std::string>* target,
+                    std::string_view help) = 0;
+
+  // One of `choices`, matched case-insensitively and stored as listed; any
+  // other value is a usage error.
+  virtual void choice(std::string_view names, std::optional<std::string>* target,
+                      std::vector<std::string> choices, std::string_view help) = 0;
+
+  // A decimal unsigned integer no larger than `max`; anything else (sign,
+  // hex, overflow) is a usage error.
+  virtual void number(std::string_view names, std::optional<std::uint64_t>* target,
+                      std::uint64_t max, std::string_view value_name, std::string_view help) = 0;
+};
+
+}  // namespace trop::cli
