@@ -289,6 +289,7 @@ class transaction_impl {
   std::vector<wal_op> ops;
   bool only_touches = true;
   bool finished = false;
+  bool dry_run = false;
   std::chrono::microseconds waited{0};
 
   status checkpoint();
@@ -404,6 +405,18 @@ result<write_transaction> store::begin_write() const {
     // An older format: rewrite it in the current one before changing anything.
     TROP_RETURN_IF_ERROR(t->checkpoint());
   }
+  return write_transaction(std::move(t));
+}
+
+result<write_transaction> store::begin_dry_run() const {
+  auto snap = read();
+  if (!snap) {
+    return snap.error();
+  }
+  auto t = std::make_unique<transaction_impl>();
+  t->owner = impl_.get();
+  t->dry_run = true;
+  t->view = std::move(*snap);
   return write_transaction(std::move(t));
 }
 
@@ -548,6 +561,10 @@ status write_transaction::erase(const reservation_key& key) {
   });
 }
 
+bool write_transaction::is_dry_run() const {
+  return impl_->dry_run;
+}
+
 bool write_transaction::has_changes() const {
   return !impl_->ops.empty();
 }
@@ -556,6 +573,9 @@ status write_transaction::commit() {
   transaction_impl& t = *impl_;
   if (t.finished) {
     return invalid_argument("the transaction has already finished");
+  }
+  if (t.dry_run) {
+    return invalid_argument("a dry-run transaction cannot commit");
   }
   t.finished = true;
   if (t.ops.empty()) {

@@ -22,6 +22,7 @@ enum class error_code {
   foreign_format,       // the file is not a trop store (e.g. the original tool's SQLite file)
   io_error,             // the operating system refused an operation
   exhausted,            // no port satisfies the request
+  sticky_violation,     // a change of a reservation's project or task without permission
   crashed,              // test-only: the fault-injecting env simulated a crash
 };
 

@@ -127,6 +127,11 @@ class store {
   // corruption, unsupported_version, foreign_format, io_error.
   result<write_transaction> begin_write() const;
 
+  // A transaction over a fresh snapshot that takes no lock and can never
+  // commit (commit() returns invalid_argument): dry-runs run the real
+  // planning code on it. Errors: as read().
+  result<write_transaction> begin_dry_run() const;
+
   // Checks every checksum, bound and invariant of the image and the WAL,
   // read-only. not_found if there is no trop.db.
   result<validation_report> validate() const;
@@ -162,6 +167,9 @@ class write_transaction {
   status erase(const reservation_key& key);
   // Whether put/erase changed anything yet.
   bool has_changes() const;
+
+  // Whether this is a dry-run transaction (begin_dry_run).
+  bool is_dry_run() const;
 
   // Appends one WAL frame with every change and makes it durable as the
   // durability mode says. On error nothing is committed and the store is as
