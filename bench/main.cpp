@@ -1,0 +1,98 @@
+// trop-bench: runs the requested modes, then prints the report (table or
+// JSON) on stdout. Progress goes to stderr. See --help and bench/README.md.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "modes.h"
+#include "options.h"
+#include "report.h"
+
+namespace trop::bench {
+
+void add_target(report& out, const std::string& name, double measured, double limit,
+                const std::string& detail) {
+  table* t = nullptr;
+  for (table& existing : out.tables) {
+    if (existing.id == "targets") {
+      t = &existing;
+    }
+  }
+  if (t == nullptr) {
+    out.tables.push_back(table{"targets",
+                               "targets from the issue (lower is better)",
+                               {{"target", "target"},
+                                {"measured", "measured"},
+                                {"limit", "limit"},
+                                {"verdict", "verdict"},
+                                {"detail", "detail"}},
+                               {},
+                               {}});
+    t = &out.tables.back();
+  }
+  const bool met = measured <= limit;
+  std::string verdict = met ? "met" : "missed by ";
+  if (!met) {
+    verdict += format_number((measured / limit - 1.0) * 100.0, 0) + "%";
+  }
+  t->add_row({name, cell(measured, 2), cell(limit, 2), verdict, detail});
+}
+
+namespace {
+
+int run(int argc, char** argv) {
+  parsed_options parsed = parse_options(argc, argv);
+  if (parsed.exit_code) {
+    return *parsed.exit_code;
+  }
+  const bench_options& o = parsed.options;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.tmp_root, ec)) {
+    std::fprintf(stderr, "trop-bench: --tmp %s is not a directory\n", o.tmp_root.c_str());
+    return 2;
+  }
+  progress prog(!o.quiet);
+  report rep;
+  rep.machine = describe_machine(o.tmp_root);
+  std::string modes;
+  for (const std::string& m : o.modes) {
+    modes += modes.empty() ? m : " " + m;
+  }
+  rep.machine.set("modes", o.smoke ? modes + " (smoke: short runs + correctness checks)" : modes);
+  rep.machine.set("durability",
+                  std::string("latency: ") +=
+                  (o.trop_durability.empty() ? "trop's default (full)" : o.trop_durability) +
+                  "; scale: normal (reserve/release also full); txn: full and normal");
+
+  mode_context ctx{o, rep, prog};
+  for (const std::string& m : o.modes) {
+    if (m == "latency") {
+      run_latency(ctx);
+    } else if (m == "scale") {
+      run_scale(ctx);
+    } else if (m == "txn") {
+      run_txn(ctx);
+    }
+  }
+  rep.machine.set("load_average_end", load_average());
+  if (o.smoke) {
+    // Short runs measure nothing worth judging: no verdicts, only correctness.
+    std::erase_if(rep.tables, [](const table& t) { return t.id == "targets"; });
+  }
+  // The targets table reads best last, after the tables it summarises.
+  std::stable_partition(rep.tables.begin(), rep.tables.end(),
+                        [](const table& t) { return t.id != "targets"; });
+  if (o.json) {
+    print_json(rep, stdout);
+  } else {
+    print_text(rep, stdout);
+  }
+  return rep.errors.empty() && rep.violations.empty() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace trop::bench
+
+int main(int argc, char** argv) {
+  return trop::bench::run(argc, argv);
+}

@@ -1,0 +1,269 @@
+// latency: one `trop` process end to end, measured against floors taken in
+// the same run, interleaved round by round so that load from other processes
+// on the machine hits the floors and the cases alike.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "modes.h"
+#include "scratch.h"
+#include "spawn.h"
+#include "stats.h"
+#include "store_check.h"
+
+namespace trop::bench {
+namespace {
+
+// The target of the issue: one reserve within 1.25x its floor.
+constexpr double kReserveTarget = 1.25;
+
+struct latency_case {
+  std::string name;
+  std::string floor;  // "a", "b" or "" for the floors themselves
+  std::string command;
+  std::vector<double> samples;
+};
+
+std::optional<int> parse_port(const std::string& out) {
+  if (out.empty() || out.back() != '\n' || out.size() > 7) {
+    return std::nullopt;
+  }
+  int v = 0;
+  for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+    if (out[i] < '0' || out[i] > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + (out[i] - '0');
+  }
+  return v >= 1 && v <= 65535 ? std::optional<int>(v) : std::nullopt;
+}
+
+// Whether the binary names libstdc++ as a shared library (a cheap, honest
+// heuristic: a statically linked libstdc++ leaves no "libstdc++.so" string).
+std::string libstdcxx_linkage(const std::string& binary) {
+  std::string bytes = read_small_file(binary);
+  if (bytes.empty()) {
+    return "unknown";
+  }
+  return bytes.find("libstdc++.so") == std::string::npos ? "static" : "dynamic";
+}
+
+bool executable(const std::string& path) {
+  return !path.empty() && ::access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+void run_latency(const mode_context& ctx) {
+  const bench_options& o = ctx.options;
+  report& out = ctx.out;
+  if (o.trop_binary.empty() || (o.smoke && !executable(o.trop_binary))) {
+    // Only the smoke run may skip: CTest without the CLI built still checks the rest.
+    if (o.smoke) {
+      ctx.status_line.note("latency: skipped (no trop binary; pass --trop PATH)");
+      table t{"latency", "latency: skipped", {{"case", "case"}}, {}, {}};
+      t.notes.push_back("skipped: no trop binary at '" + o.trop_binary + "' (pass --trop PATH)");
+      out.tables.push_back(std::move(t));
+      return;
+    }
+    out.errors.push_back("latency: no trop binary known; pass --trop PATH");
+    return;
+  }
+  for (const std::string* bin : {&o.trop_binary, &o.noop_binary, &o.noop_sync_binary}) {
+    if (!executable(*bin)) {
+      out.errors.push_back("latency: '" + *bin + "' is not an executable file");
+      return;
+    }
+  }
+  out.machine.set("trop", o.trop_binary + " (libstdc++ " + libstdcxx_linkage(o.trop_binary) + ")");
+
+  scratch_dir dir(o.tmp_root, "latency", o.keep);
+  if (!dir.ok()) {
+    out.errors.push_back("latency: " + dir.error());
+    return;
+  }
+  const std::string data = dir.sub("data");
+  const std::string home = dir.sub("home");
+  const std::string work = dir.sub("work");
+  // Reservation paths live under the scratch dir but are never created: trop
+  // does not need them to exist, and --allow-unrelated-path skips the guard.
+  const std::string paths = dir.sub("paths");
+  for (const std::string& d : {data, home, work}) {
+    ::mkdir(d.c_str(), 0700);
+  }
+  child_environment env(home);
+  child_io io{work, dir.sub("stdout"), dir.sub("stderr")};
+
+  std::vector<std::string> global = {"--data-dir", data};
+  if (!o.trop_durability.empty()) {
+    global.insert(global.end(), {"--durability", o.trop_durability});
+  }
+  auto trop_args = [&](std::vector<std::string> tail) {
+    std::vector<std::string> args = global;
+    args.insert(args.end(), tail.begin(), tail.end());
+    return args;
+  };
+  auto new_key_path = [&](const std::string& prefix, std::size_t i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "/%s-%05zu", prefix.c_str(), i);
+    return paths + buf;
+  };
+  const std::string existing_path = paths + "/existing";
+
+  prepared_command noop(o.noop_binary, {}, io, env);
+  prepared_command noop_sync(o.noop_sync_binary, {data + "/floor-sync"}, io, env);
+  prepared_command reserve_existing(
+      o.trop_binary, trop_args({"reserve", "--path", existing_path, "--allow-unrelated-path"}), io,
+      env);
+  prepared_command list(o.trop_binary, trop_args({"list", "--format", "json"}), io, env);
+
+  std::vector<latency_case> cases = {
+      {"floor a: exec trivial C program", "", noop.display(), {}},
+      {"floor b: a + 4 KiB append + fdatasync", "", noop_sync.display(), {}},
+      {"reserve, new key", "b", "", {}},
+      {"reserve, existing key", "a", reserve_existing.display(), {}},
+      {"list --format json", "a", list.display(), {}},
+      {"release", "b", "", {}},
+  };
+  for (auto& c : cases) {
+    c.samples.reserve(o.runs);
+  }
+
+  std::optional<int> existing_port;
+  // Runs one command; false (with an error in the report) if it failed.
+  auto run = [&](const prepared_command& cmd, std::vector<double>* samples) -> bool {
+    spawn_outcome r = cmd.run();
+    if (!r.ok()) {
+      std::string err = read_small_file(cmd.stderr_path());
+      out.errors.push_back("latency: `" + cmd.display() + "` failed (" + r.describe() +
+                           "): " + err);
+      return false;
+    }
+    if (samples != nullptr) {
+      samples->push_back(r.elapsed_us());
+    }
+    return true;
+  };
+  auto reserved_port = [&](const prepared_command& cmd) -> std::optional<int> {
+    std::string text = read_small_file(cmd.stdout_path());
+    auto port = parse_port(text);
+    if (!port) {
+      out.violations.push_back("latency: `" + cmd.display() + "` printed '" + text +
+                               "', not a port");
+    }
+    return port;
+  };
+
+  // One round: every case once, floors first. `measure` is false in warm-up.
+  auto round = [&](std::size_t i, bool measure) -> bool {
+    const std::string key = new_key_path(measure ? "new" : "warm", i);
+    prepared_command reserve_new(
+        o.trop_binary, trop_args({"reserve", "--path", key, "--allow-unrelated-path"}), io, env);
+    prepared_command release(
+        o.trop_binary, trop_args({"release", "--path", key, "--allow-unrelated-path"}), io, env);
+    if (measure && cases[2].command.empty()) {
+      cases[2].command = reserve_new.display();
+      cases[5].command = release.display();
+    }
+    auto sink = [&](std::size_t c) { return measure ? &cases[c].samples : nullptr; };
+    if (!run(noop, sink(0)) || !run(noop_sync, sink(1)) || !run(reserve_new, sink(2))) {
+      return false;
+    }
+    auto new_port = reserved_port(reserve_new);
+    if (!run(reserve_existing, sink(3))) {
+      return false;
+    }
+    auto old_port = reserved_port(reserve_existing);
+    if (old_port && existing_port && *old_port != *existing_port) {
+      out.violations.push_back("latency: the existing key moved from port " +
+                               std::to_string(*existing_port) + " to " + std::to_string(*old_port));
+    }
+    if (new_port && old_port && *new_port == *old_port) {
+      out.violations.push_back("latency: a new key got port " + std::to_string(*new_port) +
+                               ", which the existing key holds");
+    }
+    if (!existing_port) {
+      existing_port = old_port;
+    }
+    if (!run(list, sink(4))) {
+      return false;
+    }
+    if (read_small_file(list.stdout_path()).find(existing_path) == std::string::npos) {
+      out.violations.push_back("latency: `list --format json` does not show " + existing_path);
+    }
+    return run(release, sink(5));
+  };
+
+  ctx.status_line.note("latency: " + std::to_string(o.warmup) + " warm-up + " +
+                       std::to_string(o.runs) + " measured rounds of 6 processes");
+  // The first call creates the store; it is not a case of its own.
+  if (!run(reserve_existing, nullptr)) {
+    return;
+  }
+  existing_port = reserved_port(reserve_existing);
+  for (std::size_t i = 0; i < o.warmup; ++i) {
+    if (!round(i, false)) {
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < o.runs; ++i) {
+    if (!round(i, true)) {
+      return;
+    }
+    ctx.status_line.step("latency rounds", i + 1, o.runs);
+  }
+
+  std::vector<summary> sums;
+  for (const auto& c : cases) {
+    sums.push_back(summarize(c.samples));
+  }
+  table t{"latency",
+          "latency: one process end to end (µs, " + std::to_string(o.runs) + " runs)",
+          {{"case", "case"},
+           {"median_us", "median"},
+           {"p99_us", "p99"},
+           {"mean_us", "mean"},
+           {"floor", "floor"},
+           {"ratio_median", "×floor median"},
+           {"ratio_p99", "×floor p99"}},
+          {},
+          {}};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const summary& s = sums[i];
+    std::vector<cell> row = {cases[i].name, s.median_us, s.p99_us, s.mean_us};
+    if (cases[i].floor.empty()) {
+      row.insert(row.end(), {cell(), cell(), cell()});
+    } else {
+      const summary& f = cases[i].floor == "a" ? sums[0] : sums[1];
+      row.insert(row.end(), {cell(cases[i].floor), cell(ratio(s.median_us, f.median_us), 2),
+                             cell(ratio(s.p99_us, f.p99_us), 2)});
+    }
+    t.add_row(std::move(row));
+  }
+  for (const auto& c : cases) {
+    t.notes.push_back(c.name + ": " + c.command);
+  }
+  t.notes.push_back(
+      "Rounds interleave the six commands (floors first); each new key is released in its own "
+      "round, so the store holds 1-2 records and `list` prints 2.");
+  t.notes.push_back(
+      "Children get stdin /dev/null, stdout/stderr to files in the scratch dir, HOME set to an "
+      "empty dir and no TROP_* variables.");
+  out.tables.push_back(std::move(t));
+
+  add_target(out, "reserve new key ÷ floor b (median)", ratio(sums[2].median_us, sums[1].median_us),
+             kReserveTarget, "exec + append + fdatasync");
+  add_target(out, "reserve existing key ÷ floor a (median)",
+             ratio(sums[3].median_us, sums[0].median_us), kReserveTarget,
+             "exec (+ one unsynced write)");
+
+  auto check = check_store(data, 1);
+  for (auto& v : check.violations) {
+    out.violations.push_back("latency: " + v);
+  }
+}
+
+}  // namespace trop::bench

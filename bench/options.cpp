@@ -1,0 +1,224 @@
+#include "options.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#ifndef TROP_BINARY
+#define TROP_BINARY ""
+#endif
+#ifndef TROP_BENCH_NOOP
+#define TROP_BENCH_NOOP ""
+#endif
+#ifndef TROP_BENCH_NOOP_SYNC
+#define TROP_BENCH_NOOP_SYNC ""
+#endif
+
+namespace trop::bench {
+namespace {
+
+constexpr int kExitUsage = 2;
+
+constexpr const char* kHelp = R"(trop-bench: benchmarks of trop's storage engine and CLI
+
+Usage: trop-bench [MODE...] [OPTIONS]
+
+Modes (default: latency scale txn):
+  latency   one `trop` process end to end (reserve new key, reserve existing key,
+            list --format json, release), median and p99 over --runs runs, against
+            floors measured in the same run: exec of a trivial C program, and that
+            program doing one 4 KiB append + fdatasync in the data dir
+  scale     the library at store sizes --sizes: open+lookup, reserve (durability
+            normal and full), release, list and validate; ratios largest/smallest
+  txn       write transactions per second in one process, durability full and normal
+  smoke     a few-second run of all modes that also checks correctness (no port held
+            twice, each key one port, validate() clean); no timing assertions.
+            Same as --quick.
+
+Output: progress on stderr; a table on stdout (or JSON with --json). The report
+starts with the machine: CPU, cores, kernel, file system of the data dir, build type.
+Exit status: 0 ok, 1 correctness violation or failed run, 2 usage error.
+
+Options:
+  --trop PATH              trop binary for `latency` (default: the one built with trop-bench)
+  --noop PATH              floor program (default: trop_bench_noop built alongside)
+  --noop-sync PATH         floor program with one write + fdatasync (trop_bench_noop_sync)
+  --runs N                 latency: measured runs per case (default 200)
+  --warmup N               latency: unmeasured runs per case first (default 5)
+  --trop-durability MODE   latency: pass `--durability MODE` to trop (default: trop's own)
+  --sizes N,N,...          scale: store sizes (default 10,1000,10000,60000; max 64000)
+  --iterations N           scale: iterations per size, durability normal (default 2000)
+  --full-iterations N      scale: iterations per size, durability full (default 300)
+  --scan-budget N          scale: records visited per size by list/validate (default 2000000)
+  --txn-count N            txn: transactions per durability mode (default 2000)
+  --tmp DIR                where temporary data dirs go (default $TMPDIR or /tmp);
+                           its file system is what `latency` and `txn` measure
+  --keep                   keep the temporary data dirs
+  --quick                  same as the `smoke` mode
+  --json                   print the report as JSON instead of a table
+  --quiet                  no progress on stderr
+  -h, --help               this text
+)";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "trop-bench: %s (see --help)\n", message.c_str());
+  return kExitUsage;
+}
+
+bool parse_count(std::string_view text, std::size_t* out) {
+  if (text.empty() || text.size() > 12) {
+    return false;
+  }
+  std::size_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    v = v * 10 + static_cast<std::size_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool parse_sizes(std::string_view text, std::vector<std::size_t>* out) {
+  out->clear();
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::size_t v = 0;
+    if (!parse_count(text.substr(0, comma), &v) || v == 0 || v > 64000) {
+      return false;
+    }
+    out->push_back(v);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return !out->empty();
+}
+
+}  // namespace
+
+parsed_options parse_options(int argc, char** argv) {
+  parsed_options p;
+  bench_options& o = p.options;
+  o.trop_binary = TROP_BINARY;
+  o.noop_binary = TROP_BENCH_NOOP;
+  o.noop_sync_binary = TROP_BENCH_NOOP_SYNC;
+  const char* tmpdir = std::getenv("TMPDIR");
+  o.tmp_root = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_inline_value = false;
+    if (arg.rfind("--", 0) == 0) {
+      if (auto eq = arg.find('='); eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+        arg.resize(eq);
+        has_inline_value = true;
+      }
+    }
+    // Fetches the option's value: "--x=v" or "--x v".
+    auto take = [&](std::string* into) -> bool {
+      if (has_inline_value) {
+        *into = value;
+        return true;
+      }
+      if (i + 1 >= argc) {
+        return false;
+      }
+      *into = argv[++i];
+      return true;
+    };
+    auto take_count = [&](std::size_t* into) -> bool {
+      std::string v;
+      return take(&v) && parse_count(v, into);
+    };
+
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kHelp, stdout);
+      p.exit_code = 0;
+      return p;
+    }
+    if (arg == "latency" || arg == "scale" || arg == "txn") {
+      o.modes.push_back(arg);
+    } else if (arg == "smoke" || arg == "--quick") {
+      o.smoke = true;
+    } else if (arg == "--trop") {
+      if (!take(&o.trop_binary)) {
+        p.exit_code = usage_error("--trop needs a path");
+        return p;
+      }
+    } else if (arg == "--noop") {
+      if (!take(&o.noop_binary)) {
+        p.exit_code = usage_error("--noop needs a path");
+        return p;
+      }
+    } else if (arg == "--noop-sync") {
+      if (!take(&o.noop_sync_binary)) {
+        p.exit_code = usage_error("--noop-sync needs a path");
+        return p;
+      }
+    } else if (arg == "--trop-durability") {
+      if (!take(&o.trop_durability) ||
+          (o.trop_durability != "full" && o.trop_durability != "normal")) {
+        p.exit_code = usage_error("--trop-durability needs full or normal");
+        return p;
+      }
+    } else if (arg == "--runs" || arg == "--warmup" || arg == "--iterations" ||
+               arg == "--full-iterations" || arg == "--scan-budget" || arg == "--txn-count") {
+      std::size_t* target = arg == "--runs"              ? &o.runs
+                            : arg == "--warmup"          ? &o.warmup
+                            : arg == "--iterations"      ? &o.iterations
+                            : arg == "--full-iterations" ? &o.full_iterations
+                            : arg == "--scan-budget"     ? &o.scan_budget
+                                                         : &o.txn_count;
+      if (!take_count(target)) {
+        p.exit_code = usage_error(arg + " needs a non-negative integer");
+        return p;
+      }
+      if (arg == "--txn-count" && o.txn_count > 60000) {
+        p.exit_code = usage_error("--txn-count must be at most 60000 (one port per key)");
+        return p;
+      }
+    } else if (arg == "--sizes") {
+      std::string v;
+      if (!take(&v) || !parse_sizes(v, &o.sizes)) {
+        p.exit_code = usage_error("--sizes needs a comma-separated list of 1..64000");
+        return p;
+      }
+    } else if (arg == "--tmp") {
+      if (!take(&o.tmp_root) || o.tmp_root.empty()) {
+        p.exit_code = usage_error("--tmp needs a directory");
+        return p;
+      }
+    } else if (arg == "--keep") {
+      o.keep = true;
+    } else if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--quiet") {
+      o.quiet = true;
+    } else {
+      p.exit_code = usage_error("unknown argument '" + arg + "'");
+      return p;
+    }
+  }
+  if (o.smoke) {
+    // A few seconds in all: enough to exercise every path, not to measure.
+    o.modes = {"latency", "scale", "txn"};
+    o.runs = std::min<std::size_t>(o.runs, 10);
+    o.warmup = std::min<std::size_t>(o.warmup, 1);
+    o.sizes = {10, 1000};
+    o.iterations = std::min<std::size_t>(o.iterations, 50);
+    o.full_iterations = std::min<std::size_t>(o.full_iterations, 10);
+    o.scan_budget = std::min<std::size_t>(o.scan_budget, 20000);
+    o.txn_count = std::min<std::size_t>(o.txn_count, 200);
+  } else if (o.modes.empty()) {
+    o.modes = {"latency", "scale", "txn"};
+  }
+  if (o.runs == 0 || o.iterations == 0 || o.txn_count == 0) {
+    p.exit_code = usage_error("--runs, --iterations and --txn-count must be at least 1");
+  }
+  return p;
+}
+
+}  // namespace trop::bench

@@ -1,0 +1,48 @@
+// trop-bench's command line: which modes to run and their parameters.
+// Plain argument parsing (no CLI11): the tool has a dozen flags.
+// Thread safety: plain values.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trop::bench {
+
+struct bench_options {
+  std::vector<std::string> modes;  // latency, scale, txn (smoke expands to all three)
+  bool smoke = false;              // few-second versions + correctness checks
+
+  // latency
+  std::string trop_binary;  // empty = none known
+  std::string noop_binary;
+  std::string noop_sync_binary;
+  std::size_t runs = 200;
+  std::size_t warmup = 5;
+  std::string trop_durability;  // passed as `--durability X` when set
+
+  // scale
+  std::vector<std::size_t> sizes = {10, 1000, 10000, 60000};
+  std::size_t iterations = 2000;      // per size, durability normal
+  std::size_t full_iterations = 300;  // per size, durability full
+  std::size_t scan_budget = 2000000;  // records visited per size by list/validate loops
+
+  // txn
+  std::size_t txn_count = 2000;
+
+  std::string tmp_root;  // where temporary data dirs are made
+  bool keep = false;     // keep the temporary data dirs
+  bool json = false;
+  bool quiet = false;
+};
+
+// The outcome of parsing: options, or an exit code (help printed, or a usage error).
+struct parsed_options {
+  bench_options options;
+  std::optional<int> exit_code;
+};
+
+parsed_options parse_options(int argc, char** argv);
+
+}  // namespace trop::bench
