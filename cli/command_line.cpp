@@ -37,14 +37,14 @@ class cli11_sink final : public option_sink {
 
   void path(std::string_view names, std::optional<std::string>* target,
             std::string_view help) override {
-    std::string display = std::string(names) + " <PATH>";
     app_->add_option_function<std::string>(
             std::string(names), [target](const std::string& v) { *target = v; }, std::string(help))
         ->type_name("PATH")
         ->check(CLI::Validator(
-            [display](std::string& v) -> std::string {
+            [](std::string& v) -> std::string {
+              // CLI11 puts the option's name in front of this text.
               if (v.empty()) {
-                return "a value is required for '" + display + "' but none was supplied";
+                return "a value is required but none was supplied";
               }
               return {};
             },
@@ -111,11 +111,11 @@ std::string usage_line(std::string_view command_name) {
 
 }  // namespace
 
-const command_info* prescan_subcommand(int argc, const char* const* argv) {
+prescan_result prescan_subcommand(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--") {
-      return nullptr;
+      return {};
     }
     if (a.size() > 1 && a[0] == '-') {
       // Global options that take a separate value; "--opt=value" is one token.
@@ -124,9 +124,9 @@ const command_info* prescan_subcommand(int argc, const char* const* argv) {
       }
       continue;
     }
-    return find_command(a);
+    return {a, find_command(a)};
   }
-  return nullptr;
+  return {};
 }
 
 void print_usage_error(std::string_view command_name, std::string_view message) {
@@ -137,7 +137,8 @@ void print_usage_error(std::string_view command_name, std::string_view message) 
 
 invocation parse_command_line(int argc, const char* const* argv) {
   invocation inv;
-  const command_info* only = prescan_subcommand(argc, argv);
+  const prescan_result pre = prescan_subcommand(argc, argv);
+  const command_info* only = pre.info;
 
   if (argc <= 1) {
     // `trop` alone: the full usage on stderr, exit 2 (SPEC B §1).
@@ -148,6 +149,12 @@ invocation parse_command_line(int argc, const char* const* argv) {
       app.add_subcommand(std::string(c.name), std::string(c.summary));
     }
     write_stderr(app.help());
+    inv.exit_code = kExitUsage;
+    return inv;
+  }
+
+  if (!pre.word.empty() && pre.info == nullptr) {
+    print_usage_error({}, "unrecognized subcommand '" + std::string(pre.word) + "'");
     inv.exit_code = kExitUsage;
     return inv;
   }
@@ -174,6 +181,9 @@ invocation parse_command_line(int argc, const char* const* argv) {
     }
     CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
     sub->fallthrough();
+    sub->footer(
+        "Global options (--data-dir, --busy-timeout, --disable-autoinit, --quiet, --verbose) "
+        "are accepted before or after the subcommand; see trop --help.");
     std::unique_ptr<command> cmd = c.make();
     cmd->setup(sinks.emplace_back(sub));
     subs.push_back({&c, sub, std::move(cmd)});

@@ -25,9 +25,13 @@ struct invocation {
 // errors go to stderr as "error: <what>", a blank line and "Usage: ..." (exit 2).
 invocation parse_command_line(int argc, const char* const* argv);
 
-// The name of the subcommand that argv invokes, skipping global options and
-// their values; nullptr when there is none or it is unknown. Exposed for tests.
-const command_info* prescan_subcommand(int argc, const char* const* argv);
+// The first argument that is neither an option nor the value of a global
+// option (--data-dir X, --busy-timeout X): the subcommand name, if any.
+struct prescan_result {
+  std::string_view word;               // empty when there is none
+  const command_info* info = nullptr;  // nullptr when `word` names no subcommand
+};
+prescan_result prescan_subcommand(int argc, const char* const* argv);
 
 // Prints a usage error found after parsing, in the parser's format.
 void print_usage_error(std::string_view command_name, std::string_view message);

@@ -62,13 +62,9 @@ cli_error from_status(const status& s, const failure_context& ctx) {
       return invalid_arguments(s.message());
     case error_code::ok:  // not a failure; reported as an internal error rather than hidden
       return {kExitDomain, "internal error: success reported as a failure"};
-    case error_code::unsupported_version:
-    case error_code::foreign_format:
-    case error_code::io_error:
-    case error_code::not_found:
-    case error_code::conflict:
-    case error_code::exhausted:
-    case error_code::crashed:
+    default:
+      // unsupported_version, foreign_format, io_error, not_found, conflict,
+      // exhausted, crashed, and any code added later: a domain error.
       break;
   }
   return {kExitDomain, s.message()};

@@ -30,15 +30,6 @@ std::optional<std::uint64_t> parse_decimal(std::string_view s) {
   return v;
 }
 
-std::uint32_t checked_busy_timeout(std::uint64_t seconds, std::string_view source) {
-  if (seconds > kMaxBusyTimeoutSeconds) {
-    throw config_failure("validation error for 'maximum_lock_wait_seconds (" + std::string(source) +
-                         ")': must not exceed " + std::to_string(kMaxBusyTimeoutSeconds) +
-                         " seconds");
-  }
-  return static_cast<std::uint32_t>(seconds);
-}
-
 bool env_bool(const env_lookup& getenv, const char* name, bool fallback) {
   const char* v = getenv(name);
   if (v == nullptr) {
@@ -78,6 +69,11 @@ std::optional<bool> parse_env_bool(std::string_view text) {
 
 effective_settings resolve_settings(const global_options& globals, const env_lookup& getenv) {
   effective_settings s;  // built-in defaults
+  // Layers only override; the merged value is range-checked once at the end,
+  // naming the layer that set it (SPEC B §4.7), so a higher layer can repair
+  // a lower one.
+  std::uint64_t busy_seconds = s.busy_timeout_seconds;
+  std::string busy_source = "<built-in defaults>";
 
   // (Configuration files slot in here, lowest precedence first.)
 
@@ -96,18 +92,28 @@ effective_settings resolve_settings(const global_options& globals, const env_loo
                            "' (expected an integer from 0 to " +
                            std::to_string(kMaxBusyTimeoutSeconds) + ")");
     }
-    s.busy_timeout_seconds = checked_busy_timeout(*v, busy_name);
+    busy_seconds = *v;
+    busy_source = busy_name;
   }
   s.disable_autoinit = env_bool(getenv, "TROP_DISABLE_AUTOINIT", s.disable_autoinit);
   s.allow_unrelated_path = env_bool(getenv, "TROP_ALLOW_UNRELATED_PATH", s.allow_unrelated_path);
 
   // Command line.
   if (globals.busy_timeout) {
-    s.busy_timeout_seconds = checked_busy_timeout(*globals.busy_timeout, "<command line>");
+    busy_seconds = *globals.busy_timeout;
+    busy_source = "<command line>";
   }
   if (globals.disable_autoinit) {
     s.disable_autoinit = true;
   }
+
+  // Validation of the merged result.
+  if (busy_seconds > kMaxBusyTimeoutSeconds) {
+    throw config_failure("validation error for 'maximum_lock_wait_seconds (" + busy_source +
+                         ")': must not exceed " + std::to_string(kMaxBusyTimeoutSeconds) +
+                         " seconds");
+  }
+  s.busy_timeout_seconds = static_cast<std::uint32_t>(busy_seconds);
   return s;
 }
 
