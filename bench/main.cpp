@@ -65,7 +65,9 @@ int run(int argc, char** argv) {
                   "; scale: normal (reserve/release also full); txn: full and normal");
 
   mode_context ctx{o, rep, prog};
+  std::string others;
   for (const std::string& m : o.modes) {
+    cpu_meter meter;
     if (m == "latency") {
       run_latency(ctx);
     } else if (m == "scale") {
@@ -73,7 +75,11 @@ int run(int argc, char** argv) {
     } else if (m == "txn") {
       run_txn(ctx);
     }
+    const double share = meter.others_share();
+    others += others.empty() ? "" : "; ";
+    others += m + " " + (share < 0 ? std::string("unknown") : format_number(share * 100, 0) + "%");
   }
+  rep.machine.set("cpu_used_by_others", others + " (of all cores, while each mode ran)");
   rep.machine.set("load_average_end", load_average());
   if (o.smoke) {
     // Short runs measure nothing worth judging: no verdicts, only correctness.

@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <random>
 
 #include "modes.h"
 #include "scratch.h"
@@ -115,19 +117,39 @@ void run_latency(const mode_context& ctx) {
 
   prepared_command noop(o.noop_binary, {}, io, env);
   prepared_command noop_sync(o.noop_sync_binary, {data + "/floor-sync"}, io, env);
+  std::unique_ptr<prepared_command> noop_static;
+  if (executable(o.noop_static_binary)) {
+    noop_static = std::make_unique<prepared_command>(o.noop_static_binary,
+                                                     std::vector<std::string>{}, io, env);
+  }
+  prepared_command version(o.trop_binary, {"--version"}, io, env);
   prepared_command reserve_existing(
       o.trop_binary, trop_args({"reserve", "--path", existing_path, "--allow-unrelated-path"}), io,
       env);
   prepared_command list(o.trop_binary, trop_args({"list", "--format", "json"}), io, env);
 
-  std::vector<latency_case> cases = {
-      {"floor a: exec trivial C program", "", noop.display(), {}},
-      {"floor b: a + 4 KiB append + fdatasync", "", noop_sync.display(), {}},
-      {"reserve, new key", "b", "", {}},
-      {"reserve, existing key", "a", reserve_existing.display(), {}},
-      {"list --format json", "a", list.display(), {}},
-      {"release", "b", "", {}},
+  // Indices into `cases`, in the order a round runs them.
+  enum : std::size_t {
+    kFloorA,
+    kFloorB,
+    kStatic,
+    kVersion,
+    kReserveNew,
+    kReserveExisting,
+    kList,
+    kRelease,
+    kCaseCount
   };
+  std::vector<latency_case> cases(kCaseCount);
+  cases[kFloorA] = {"floor a: exec trivial C program", "", noop.display(), {}};
+  cases[kFloorB] = {"floor b: a + 4 KiB append + fdatasync", "", noop_sync.display(), {}};
+  cases[kStatic] = {
+      "ref: a, linked fully static", "a", noop_static ? noop_static->display() : "", {}};
+  cases[kVersion] = {"trop --version (start-up only)", "a", version.display(), {}};
+  cases[kReserveNew] = {"reserve, new key", "b", "", {}};
+  cases[kReserveExisting] = {"reserve, existing key", "a", reserve_existing.display(), {}};
+  cases[kList] = {"list --format json", "a", list.display(), {}};
+  cases[kRelease] = {"release", "b", "", {}};
   for (auto& c : cases) {
     c.samples.reserve(o.runs);
   }
@@ -157,48 +179,111 @@ void run_latency(const mode_context& ctx) {
     return port;
   };
 
-  // One round: every case once, floors first. `measure` is false in warm-up.
+  // A process runs measurably slower right after a big process (trop) than
+  // after a small one (the noop): the kernel is still tearing down the last
+  // one's memory on the other core. So every round runs the cases in a new
+  // random order (fixed seed), and each case sees the same mix of predecessors.
+  std::mt19937 shuffler(20240601);
+  std::optional<int> new_port;
+
+  // One round: every case once. `measure` is false in warm-up.
   auto round = [&](std::size_t i, bool measure) -> bool {
     const std::string key = new_key_path(measure ? "new" : "warm", i);
     prepared_command reserve_new(
         o.trop_binary, trop_args({"reserve", "--path", key, "--allow-unrelated-path"}), io, env);
     prepared_command release(
         o.trop_binary, trop_args({"release", "--path", key, "--allow-unrelated-path"}), io, env);
-    if (measure && cases[2].command.empty()) {
-      cases[2].command = reserve_new.display();
-      cases[5].command = release.display();
+    if (measure && cases[kReserveNew].command.empty()) {
+      cases[kReserveNew].command = reserve_new.display();
+      cases[kRelease].command = release.display();
     }
-    auto sink = [&](std::size_t c) { return measure ? &cases[c].samples : nullptr; };
-    if (!run(noop, sink(0)) || !run(noop_sync, sink(1)) || !run(reserve_new, sink(2))) {
-      return false;
+    std::vector<std::size_t> order;
+    for (std::size_t c = 0; c < kCaseCount; ++c) {
+      if (c != kStatic || noop_static) {
+        order.push_back(c);
+      }
     }
-    auto new_port = reserved_port(reserve_new);
-    if (!run(reserve_existing, sink(3))) {
-      return false;
+    std::shuffle(order.begin(), order.end(), shuffler);
+    // The round's key must be reserved before it is released.
+    auto at_new = std::find(order.begin(), order.end(), kReserveNew);
+    auto at_release = std::find(order.begin(), order.end(), kRelease);
+    if (at_release < at_new) {
+      std::iter_swap(at_new, at_release);
     }
-    auto old_port = reserved_port(reserve_existing);
-    if (old_port && existing_port && *old_port != *existing_port) {
-      out.violations.push_back("latency: the existing key moved from port " +
-                               std::to_string(*existing_port) + " to " + std::to_string(*old_port));
+    new_port.reset();
+    for (std::size_t c : order) {
+      std::vector<double>* sink = measure ? &cases[c].samples : nullptr;
+      switch (c) {
+        case kFloorA:
+          if (!run(noop, sink)) {
+            return false;
+          }
+          break;
+        case kFloorB:
+          if (!run(noop_sync, sink)) {
+            return false;
+          }
+          break;
+        case kStatic:
+          if (!run(*noop_static, sink)) {
+            return false;
+          }
+          break;
+        case kVersion:
+          if (!run(version, sink)) {
+            return false;
+          }
+          break;
+        case kReserveNew:
+          if (!run(reserve_new, sink)) {
+            return false;
+          }
+          new_port = reserved_port(reserve_new);
+          if (new_port && existing_port && *new_port == *existing_port) {
+            out.violations.push_back("latency: a new key got port " + std::to_string(*new_port) +
+                                     ", which the existing key holds");
+          }
+          break;
+        case kReserveExisting: {
+          if (!run(reserve_existing, sink)) {
+            return false;
+          }
+          auto port = reserved_port(reserve_existing);
+          if (port && existing_port && *port != *existing_port) {
+            out.violations.push_back("latency: the existing key moved from port " +
+                                     std::to_string(*existing_port) + " to " +
+                                     std::to_string(*port));
+          }
+          if (port && new_port && *port == *new_port) {
+            out.violations.push_back("latency: the existing key got port " + std::to_string(*port) +
+                                     ", which a new key holds");
+          }
+          break;
+        }
+        case kList:
+          if (!run(list, sink)) {
+            return false;
+          }
+          if (read_small_file(list.stdout_path()).find(existing_path) == std::string::npos) {
+            out.violations.push_back("latency: `list --format json` does not show " +
+                                     existing_path);
+          }
+          break;
+        case kRelease:
+          if (!run(release, sink)) {
+            return false;
+          }
+          new_port.reset();
+          break;
+        default:
+          break;
+      }
     }
-    if (new_port && old_port && *new_port == *old_port) {
-      out.violations.push_back("latency: a new key got port " + std::to_string(*new_port) +
-                               ", which the existing key holds");
-    }
-    if (!existing_port) {
-      existing_port = old_port;
-    }
-    if (!run(list, sink(4))) {
-      return false;
-    }
-    if (read_small_file(list.stdout_path()).find(existing_path) == std::string::npos) {
-      out.violations.push_back("latency: `list --format json` does not show " + existing_path);
-    }
-    return run(release, sink(5));
+    return true;
   };
 
   ctx.status_line.note("latency: " + std::to_string(o.warmup) + " warm-up + " +
-                       std::to_string(o.runs) + " measured rounds of 6 processes");
+                       std::to_string(o.runs) + " measured rounds");
   // The first call creates the store; it is not a case of its own.
   if (!run(reserve_existing, nullptr)) {
     return;
@@ -232,32 +317,39 @@ void run_latency(const mode_context& ctx) {
           {},
           {}};
   for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].samples.empty()) {
+      continue;  // the static reference when it could not be built
+    }
     const summary& s = sums[i];
     std::vector<cell> row = {cases[i].name, s.median_us, s.p99_us, s.mean_us};
     if (cases[i].floor.empty()) {
       row.insert(row.end(), {cell(), cell(), cell()});
     } else {
-      const summary& f = cases[i].floor == "a" ? sums[0] : sums[1];
+      const summary& f = cases[i].floor == "a" ? sums[kFloorA] : sums[kFloorB];
       row.insert(row.end(), {cell(cases[i].floor), cell(ratio(s.median_us, f.median_us), 2),
                              cell(ratio(s.p99_us, f.p99_us), 2)});
     }
     t.add_row(std::move(row));
   }
   for (const auto& c : cases) {
-    t.notes.push_back(c.name + ": " + c.command);
+    if (!c.samples.empty()) {
+      t.notes.push_back(c.name + ": " + c.command);
+    }
   }
   t.notes.push_back(
-      "Rounds interleave the six commands (floors first); each new key is released in its own "
-      "round, so the store holds 1-2 records and `list` prints 2.");
+      "Each round runs every command once, in a new random order (fixed seed; the round's "
+      "new key is always reserved before it is released), so slow-downs from other load and "
+      "from the previous process hit all cases alike. The store holds 1-2 records.");
   t.notes.push_back(
       "Children get stdin /dev/null, stdout/stderr to files in the scratch dir, HOME set to an "
       "empty dir and no TROP_* variables.");
   out.tables.push_back(std::move(t));
 
-  add_target(out, "reserve new key ÷ floor b (median)", ratio(sums[2].median_us, sums[1].median_us),
-             kReserveTarget, "exec + append + fdatasync");
+  add_target(out, "reserve new key ÷ floor b (median)",
+             ratio(sums[kReserveNew].median_us, sums[kFloorB].median_us), kReserveTarget,
+             "exec + append + fdatasync");
   add_target(out, "reserve existing key ÷ floor a (median)",
-             ratio(sums[3].median_us, sums[0].median_us), kReserveTarget,
+             ratio(sums[kReserveExisting].median_us, sums[kFloorA].median_us), kReserveTarget,
              "exec (+ one unsynced write)");
 
   auto check = check_store(data, 1);

@@ -11,6 +11,9 @@
 #ifndef TROP_BENCH_NOOP
 #define TROP_BENCH_NOOP ""
 #endif
+#ifndef TROP_BENCH_NOOP_STATIC
+#define TROP_BENCH_NOOP_STATIC ""
+#endif
 #ifndef TROP_BENCH_NOOP_SYNC
 #define TROP_BENCH_NOOP_SYNC ""
 #endif
@@ -44,6 +47,8 @@ Options:
   --trop PATH              trop binary for `latency` (default: the one built with trop-bench)
   --noop PATH              floor program (default: trop_bench_noop built alongside)
   --noop-sync PATH         floor program with one write + fdatasync (trop_bench_noop_sync)
+  --noop-static PATH       reference: the floor program linked -static (trop_bench_noop_static;
+                           "" to skip)
   --runs N                 latency: measured runs per case (default 200)
   --warmup N               latency: unmeasured runs per case first (default 5)
   --trop-durability MODE   latency: pass `--durability MODE` to trop (default: trop's own)
@@ -103,6 +108,7 @@ parsed_options parse_options(int argc, char** argv) {
   o.trop_binary = TROP_BINARY;
   o.noop_binary = TROP_BENCH_NOOP;
   o.noop_sync_binary = TROP_BENCH_NOOP_SYNC;
+  o.noop_static_binary = TROP_BENCH_NOOP_STATIC;
   const char* tmpdir = std::getenv("TMPDIR");
   o.tmp_root = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
 
@@ -156,6 +162,11 @@ parsed_options parse_options(int argc, char** argv) {
     } else if (arg == "--noop-sync") {
       if (!take(&o.noop_sync_binary)) {
         p.exit_code = usage_error("--noop-sync needs a path");
+        return p;
+      }
+    } else if (arg == "--noop-static") {
+      if (!take(&o.noop_static_binary)) {
+        p.exit_code = usage_error("--noop-static needs a path");
         return p;
       }
     } else if (arg == "--trop-durability") {

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -142,7 +143,56 @@ void json_string_list(std::string& out, const std::vector<std::string>& items) {
   out += ']';
 }
 
+// Busy and total CPU seconds of the whole machine since boot.
+bool machine_cpu_seconds(double* busy, double* total) {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  unsigned long long v[10] = {};
+  in >> cpu;
+  for (auto& x : v) {
+    in >> x;
+  }
+  if (!in || cpu != "cpu") {
+    return false;
+  }
+  // user nice system idle iowait irq softirq steal (guest time is within user).
+  const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const unsigned long long idle = v[3] + v[4];
+  const unsigned long long all = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+  *busy = static_cast<double>(all - idle) / hz;
+  *total = static_cast<double>(all) / hz;
+  return true;
+}
+
+double own_cpu_seconds() {
+  auto seconds = [](const struct rusage& u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  struct rusage self {
+  }, children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return seconds(self) + seconds(children);
+}
+
 }  // namespace
+
+cpu_meter::cpu_meter() : start_(std::chrono::steady_clock::now()) {
+  if (!machine_cpu_seconds(&busy_s_, &total_s_)) {
+    total_s_ = -1;
+  }
+  own_s_ = own_cpu_seconds();
+}
+
+double cpu_meter::others_share() const {
+  double busy = 0, total = 0;
+  if (total_s_ < 0 || !machine_cpu_seconds(&busy, &total) || total <= total_s_) {
+    return -1;
+  }
+  const double others = (busy - busy_s_) - (own_cpu_seconds() - own_s_);
+  return std::clamp(others / (total - total_s_), 0.0, 1.0);
+}
 
 std::string format_number(double v, int precision) {
   char buf[64];

@@ -3,6 +3,7 @@
 // Also the progress printer (stderr). Thread safety: one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -52,6 +53,22 @@ machine_info describe_machine(const std::string& data_root);
 
 // The current 1/5/15-minute load average as "a b c" (from /proc/loadavg).
 std::string load_average();
+
+// How busy the machine was with other work while a mode ran: CPU time of
+// every process (from /proc/stat) minus this process and its children (from
+// getrusage), as a share of all cores' capacity. The honest answer to "was
+// anyone compiling while this ran?".
+class cpu_meter {
+ public:
+  cpu_meter();  // starts measuring
+  // The share of total CPU capacity (0..1) used by others since construction;
+  // negative when /proc/stat is unavailable.
+  double others_share() const;
+
+ private:
+  double busy_s_ = 0, total_s_ = 0, own_s_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
 
 struct report {
   machine_info machine;
