@@ -1,90 +1,62 @@
 #include "cmd_reserve.h"
 
-#include "allocation.h"
 #include "arguments.h"
+#include "occupancy.h"
 #include "output.h"
 #include "store_access.h"
+#include "trop/reserve.h"
 
 namespace trop::cli {
 namespace {
 
-struct reserve_plan {
-  reservation record;
-  bool is_new = false;
-  bool moved = false;                           // an existing key gets a different port
-  std::optional<port_block> preferred_blocked;  // the preferred port was passed over
-  std::uint16_t preferred = 0;
-};
-
-// Decides what reserving `key` means on `snap` (SPEC B §9.2 steps 3-5).
-// Runs inside the write transaction, or on a snapshot for --dry-run.
-reserve_plan plan_reserve(context& ctx, const snapshot& snap, const reservation_key& key,
-                          std::optional<std::uint16_t> preferred, const reserve_options& opts,
-                          std::int64_t now) {
-  result<std::optional<reservation>> existing = snap.find(key);
-  if (!existing) {
-    fail(ctx, existing.error());
-  }
-  const bool reallocate = opts.overwrite || opts.force;
-  reserve_plan plan;
-  if (*existing && !reallocate) {
-    // Idempotent repeat: same port, fresh last_used_at. --port is only a hint.
-    plan.record = **existing;
-    plan.record.last_used_at = now;
-    if (preferred && *preferred != plan.record.port) {
-      ctx.trace("preferred port " + std::to_string(*preferred) + " ignored: " + to_display(key) +
-                " already holds port " + std::to_string(plan.record.port) +
-                " (use --overwrite to move it)");
-    }
-    return plan;
-  }
-
-  const effective_settings& s = ctx.settings();
-  allocation_request req;
-  req.range = s.range;
-  req.excluded = &s.excluded_ports;
-  req.preferred = preferred;
-  if (*existing) {
-    req.own_port = (*existing)->port;
-  }
-  req.ignore_exclusions = opts.force;
-  req.ignore_occupied = opts.force;
-  trace_fn trace;
+// Runs the engine's reserve operation (SPEC B §9.2, §9.3) in `txn`; maps failures.
+reserve_outcome reserve_in(context& ctx, write_transaction& txn, const reserve_request& req) {
+  reserve_hooks hooks;
+  hooks.occupied = make_occupancy_check(ctx.settings());
   if (ctx.verbose()) {
-    trace = [&ctx](std::string_view text) { ctx.trace(text); };
+    hooks.trace = [&ctx](std::string_view text) { ctx.trace(text); };
   }
-  result<allocation_outcome> got = allocate(snap, req, ctx.probe(), trace);
-  if (!got) {
-    fail(ctx, got.error());
+  reserve_outcome out;
+  status s = reserve(txn, req, hooks, &out);
+  if (!s) {
+    // The transaction is dropped unrolled: a cleanup done before the failed
+    // retry is rolled back with it (SPEC B §9.3).
+    fail(ctx, s);
   }
-  if (!got->port) {
-    throw cli_error(kExitDomain, "port range " + std::to_string(s.range.min) + "-" +
-                                     std::to_string(s.range.max) +
-                                     " exhausted: remaining blockers: " + got->blockers);
-  }
-  plan.preferred_blocked = got->preferred_blocked;
-  if (preferred) {
-    plan.preferred = *preferred;
-  }
-  if (*existing) {
-    plan.record = **existing;
-    plan.moved = plan.record.port != *got->port;
-  } else {
-    plan.is_new = true;
-    plan.record.key = key;
-    plan.record.created_at = now;
-  }
-  plan.record.port = *got->port;
-  plan.record.last_used_at = now;
-  return plan;
+  return out;
 }
 
-void warn_preferred(context& ctx, const reserve_plan& plan) {
-  if (plan.preferred_blocked) {
-    ctx.warn("preferred port " + std::to_string(plan.preferred) + " is " +
-             std::string(to_string(*plan.preferred_blocked)) + "; reserved " +
-             std::to_string(plan.record.port) + " instead");
+void report_warnings(context& ctx, const reserve_outcome& out) {
+  if (out.preferred_warning) {
+    ctx.warn(*out.preferred_warning);
   }
+  if (out.cleanup) {
+    ctx.warn("Automatic cleanup after initial port exhaustion pruned " +
+             std::to_string(out.cleanup->pruned.size()) + " and expired " +
+             std::to_string(out.cleanup->expired.size()) +
+             " reservation(s); allocation succeeded on the single retry.");
+  }
+}
+
+std::string dry_run_line(const reserve_request& req, const reserve_outcome& out,
+                         std::optional<std::uint16_t> old_port) {
+  const std::string key = to_display(req.key);
+  const std::string port = std::to_string(out.port);
+  switch (out.what) {
+    case reserve_outcome::action::created:
+      return "Dry run - would reserve port " + port + " for " + key;
+    case reserve_outcome::action::reallocated:
+      if (old_port && *old_port != out.port) {
+        return "Dry run - would move " + key + " from port " + std::to_string(*old_port) +
+               " to port " + port;
+      }
+      return "Dry run - would keep port " + port + " for " + key + " (re-allocated)";
+    case reserve_outcome::action::metadata_updated:
+      return "Dry run - would keep port " + port + " for " + key + " and update its metadata";
+    case reserve_outcome::action::refreshed:
+      break;
+  }
+  return "Dry run - would keep port " + port + " for " + key + " (refreshing its last use)";
 }
 
 }  // namespace
@@ -102,50 +74,48 @@ void setup_reserve(option_sink& sink, reserve_options& opts) {
 }
 
 int run_reserve(const reserve_options& opts, context& ctx) {
-  // Order of checks (SPEC B §12.1): config, path, tag, --port, store, lock, guard, ...
-  // except that the guard runs before the store is opened, so a refused
-  // command never creates a store.
+  // Order of checks (SPEC B §12.1): config, path, tag, --port, then the guard
+  // -- before the store is opened (not after the lock), so a refused command
+  // never creates a store -- then store (3), lock (2), sticky (1), allocation (6).
   const effective_settings& settings = ctx.settings();
-  reservation_key key;
-  key.path = resolve_target_path(ctx, opts.path);
-  key.tag = validated_tag(opts.tag);
-  std::optional<std::uint16_t> preferred;
+  reserve_request req;
+  req.key.path = resolve_target_path(ctx, opts.path);
+  req.key.tag = validated_tag(opts.tag);
   if (opts.port) {
-    preferred = parse_port_argument(*opts.port);
+    req.preferred = parse_port_argument(*opts.port);
   }
-  enforce_path_guard(ctx, key.path,
+  enforce_path_guard(ctx, req.key.path,
                      opts.force || opts.allow_unrelated_path || settings.allow_unrelated_path);
+  req.range = settings.range;
+  req.excluded = settings.excluded_ports;
+  req.overwrite = opts.overwrite;
+  req.force = opts.force;
+  req.prune_enabled = !settings.disable_autoprune;
+  req.expire_enabled = !settings.disable_autoexpire;
+  req.expire_after_days = settings.expire_after_days;
+  req.now = env::posix()->now_unix();
 
   store st = open_store(ctx);
-  const std::int64_t now = env::posix()->now_unix();
-
   if (opts.dry_run) {
-    // A.2 #15: the real checks and allocation on a snapshot; no lock, no writes.
-    snapshot snap = read_snapshot(ctx, st);
-    reserve_plan plan = plan_reserve(ctx, snap, key, preferred, opts, now);
-    std::string line = "Dry run - would ";
-    if (plan.is_new) {
-      line += "reserve port " + std::to_string(plan.record.port) + " for " + to_display(key);
-    } else if (plan.moved) {
-      line += "move " + to_display(key) + " to port " + std::to_string(plan.record.port);
-    } else {
-      line += "keep port " + std::to_string(plan.record.port) + " for " + to_display(key) +
-              " (refreshing its last use)";
+    // A.2 #15: the real checks and allocation, on a snapshot, without the lock.
+    write_transaction txn = begin_dry_run(ctx, st);
+    std::optional<std::uint16_t> old_port;
+    if (result<std::optional<reservation>> e = txn.view().find(req.key); e && *e) {
+      old_port = (*e)->port;
     }
-    ctx.info(line);
-    warn_preferred(ctx, plan);
+    reserve_outcome out = reserve_in(ctx, txn, req);
+    ctx.info(dry_run_line(req, out, old_port));
+    report_warnings(ctx, out);
     return kExitOk;
   }
 
+  // Lookup, allocation, put and commit under one lock: no window between
+  // checking a port and taking it.
   write_transaction txn = begin_write(ctx, st);
-  reserve_plan plan = plan_reserve(ctx, txn.view(), key, preferred, opts, now);
-  status put = txn.put(plan.record);
-  if (!put) {
-    fail(ctx, put);
-  }
+  reserve_outcome out = reserve_in(ctx, txn, req);
   commit(ctx, txn);
-  warn_preferred(ctx, plan);
-  write_stdout(std::to_string(plan.record.port) + "\n");
+  report_warnings(ctx, out);
+  write_stdout(std::to_string(out.port) + "\n");
   return kExitOk;
 }
 

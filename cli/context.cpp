@@ -19,8 +19,8 @@ const char* env_or_null(const char* name) {
 
 }  // namespace
 
-context::context(global_options globals, std::string command_name, occupancy_probe* probe)
-    : globals_(std::move(globals)), command_name_(std::move(command_name)), probe_(probe) {}
+context::context(global_options globals, std::string command_name)
+    : globals_(std::move(globals)), command_name_(std::move(command_name)) {}
 
 const effective_settings& context::settings() {
   if (!settings_) {

@@ -1,6 +1,6 @@
 // The invocation context handed to every command: global options, lazily
-// resolved settings, the data directory, working directories, the occupancy
-// probe and stderr helpers. Each fact is computed on first use, so a command
+// resolved settings, the data directory, working directories and stderr
+// helpers. Each fact is computed on first use, so a command
 // reads nothing it does not need (start-up cost, DESIGN.md).
 // Thread safety: one context per process, used from the main thread only.
 #pragma once
@@ -10,15 +10,13 @@
 #include <string_view>
 
 #include "errors.h"
-#include "occupancy.h"
 #include "settings.h"
 
 namespace trop::cli {
 
 class context {
  public:
-  // `probe` is not owned and must outlive the context.
-  context(global_options globals, std::string command_name, occupancy_probe* probe);
+  context(global_options globals, std::string command_name);
 
   const global_options& globals() const { return globals_; }
   const std::string& command_name() const { return command_name_; }
@@ -50,8 +48,6 @@ class context {
   // $HOME, or cli_error (exit 7) when there is none (A.2 #22).
   std::string require_home() const;
 
-  occupancy_probe& probe() { return *probe_; }
-
   // What errors.cpp needs to phrase engine failures.
   failure_context failure();
 
@@ -65,7 +61,6 @@ class context {
  private:
   global_options globals_;
   std::string command_name_;
-  occupancy_probe* probe_;
   std::optional<effective_settings> settings_;
   std::optional<std::string> data_dir_override_;
   std::optional<std::string> data_dir_;

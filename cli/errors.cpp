@@ -60,11 +60,17 @@ cli_error from_status(const status& s, const failure_context& ctx) {
     }
     case error_code::invalid_argument:
       return invalid_arguments(s.message());
+    case error_code::sticky_violation:
+      return semantic_failure(s.message());
     case error_code::ok:  // not a failure; reported as an internal error rather than hidden
       return {kExitDomain, "internal error: success reported as a failure"};
-    default:
-      // unsupported_version, foreign_format, io_error, not_found, conflict,
-      // exhausted, crashed, and any code added later: a domain error.
+    case error_code::unsupported_version:
+    case error_code::foreign_format:
+    case error_code::io_error:
+    case error_code::not_found:
+    case error_code::conflict:
+    case error_code::exhausted:
+    case error_code::crashed:
       break;
   }
   return {kExitDomain, s.message()};

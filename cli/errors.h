@@ -68,6 +68,7 @@ struct failure_context {
 //   unsupported_version, foreign_format, io_error, not_found, conflict,
 //   exhausted -> 6 with the engine's message
 //   invalid_argument -> 4 "Invalid arguments: <message>"
+//   sticky_violation -> 1 with the engine's message
 // REQUIRES: !s.is_ok().
 cli_error from_status(const status& s, const failure_context& ctx);
 

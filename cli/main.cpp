@@ -6,7 +6,6 @@
 #include "command_line.h"
 #include "context.h"
 #include "errors.h"
-#include "occupancy.h"
 #include "output.h"
 
 int main(int argc, char** argv) {
@@ -26,8 +25,7 @@ int main(int argc, char** argv) {
     return inv.exit_code;
   }
 
-  no_occupancy_probe probe;
-  context ctx(std::move(inv.globals), std::string(inv.info->name), &probe);
+  context ctx(std::move(inv.globals), std::string(inv.info->name));
   try {
     check_global_environment(ctx.globals());
     int code = inv.cmd->run(ctx);

@@ -34,6 +34,10 @@ struct effective_settings {
   bool allow_unrelated_path = false;
   port_range range{5000, 7000};
   exclusion_set excluded_ports;
+  // Automatic cleanup on exhaustion (SPEC B §9.3).
+  bool disable_autoprune = false;
+  bool disable_autoexpire = false;
+  std::uint32_t expire_after_days = 30;
 };
 
 // Reads one environment variable; nullptr when unset.

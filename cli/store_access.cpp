@@ -81,6 +81,16 @@ write_transaction begin_write(context& ctx, const store& st) {
   return std::move(*txn);
 }
 
+write_transaction begin_dry_run(context& ctx, const store& st) {
+  require_store_if_autoinit_disabled(ctx, st);
+  result<write_transaction> txn = st.begin_dry_run();
+  if (!txn) {
+    fail(ctx, txn.error());
+  }
+  warn_if_network_fs(ctx, st);
+  return std::move(*txn);
+}
+
 void commit(context& ctx, write_transaction& txn) {
   status s = txn.commit();
   if (!s) {

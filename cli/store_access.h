@@ -24,6 +24,11 @@ snapshot read_snapshot(context& ctx, const store& st);
 // exit 2 on lock timeout.
 write_transaction begin_write(context& ctx, const store& st);
 
+// A transaction for a dry-run: the real planning code runs on a fresh
+// snapshot, without the lock, and it can never commit. Same autoinit rule as
+// read_snapshot (nothing is created).
+write_transaction begin_dry_run(context& ctx, const store& st);
+
 // Commits; a failure is mapped (nothing was committed).
 void commit(context& ctx, write_transaction& txn);
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -76,7 +77,7 @@ TEST_CASE("reserve is idempotent for a key", "[quick][reserve]") {
   CHECK(fx.stored().size() == 1);
 }
 
-TEST_CASE("a repeated reserve refreshes last_used_at and keeps created_at", "[reserve]") {
+TEST_CASE("a repeated reserve refreshes last_used_at and keeps created_at", "[quick][reserve]") {
   trop_fixture fx;
   fx.seed({record(fx.work(), std::nullopt, 5123)});
   CHECK(fx.run({"reserve"}).out == "5123\n");
@@ -320,28 +321,61 @@ TEST_CASE("reserve --dry-run allocates on a snapshot and writes nothing", "[quic
   CHECK(r.err ==
         "Dry run - would keep port 5000 for " + fx.work() + ":a (refreshing its last use)\n");
   r = fx.run({"reserve", "--tag", "a", "--dry-run", "--overwrite", "--port", "6000"});
-  CHECK(r.err == "Dry run - would move " + fx.work() + ":a to port 6000\n");
+  CHECK(r.err == "Dry run - would move " + fx.work() + ":a from port 5000 to port 6000\n");
   CHECK(fx.run({"reserve", "--dry-run", "--quiet"}).err.empty());
   std::string after =
       read_file(fx.data_dir() + "/trop.db") + read_file(fx.data_dir() + "/trop.db-wal");
   CHECK(before == after);
 }
 
-TEST_CASE("an exhausted range exits 6 and changes nothing", "[quick][reserve]") {
+TEST_CASE("an exhausted range exits 6 after a cleanup that is rolled back", "[quick][reserve]") {
   trop_fixture fx;
+  // Live, recently used reservations: neither prune nor expire can free a port.
+  const std::int64_t now = std::time(nullptr);
   std::vector<reservation> seed;
   for (std::uint32_t p = 5000; p <= 7000; ++p) {
-    seed.push_back(
-        record("/seed/" + std::to_string(p), std::nullopt, static_cast<std::uint16_t>(p)));
+    reservation r = record(fx.work(), std::string("t") + std::to_string(p), static_cast<std::uint16_t>(p));
+    r.created_at = r.last_used_at = now;
+    seed.push_back(r);
   }
+  seed.push_back(record(fx.root() + "/gone", std::nullopt, 9000));  // prunable, outside the range
   fx.seed(seed);
+  std::string before =
+      read_file(fx.data_dir() + "/trop.db") + read_file(fx.data_dir() + "/trop.db-wal");
   process_result r = fx.run({"reserve"});
   CHECK(r.exit_code == 6);
   CHECK(r.out.empty());
-  CHECK(r.err == "Error: port range 5000-7000 exhausted: remaining blockers: reserved\n");
-  CHECK(fx.stored().size() == 2001);
+  CHECK(r.err ==
+        "Error: port range 5000-7000 exhausted after cleanup: remaining blockers after the single "
+        "retry: reserved; automatic cleanup pruned 1 and expired 0 reservation(s); automatic "
+        "pruning and expiration enabled\n");
+  // The cleanup was rolled back with the failed retry.
+  CHECK(fx.stored().size() == 2002);
+  CHECK(read_file(fx.data_dir() + "/trop.db") + read_file(fx.data_dir() + "/trop.db-wal") ==
+        before);
   // A preferred port outside the range still works.
   CHECK(fx.run({"reserve", "--port", "7001"}).out == "7001\n");
+}
+
+TEST_CASE("exhaustion prunes missing directories and retries once", "[quick][reserve]") {
+  trop_fixture fx;
+  std::vector<reservation> seed;
+  const std::int64_t now = std::time(nullptr);
+  for (std::uint32_t p = 5000; p <= 7000; ++p) {
+    // One reservation, for port 6123, belongs to a directory that is gone.
+    std::string path = p == 6123 ? fx.root() + "/gone" : fx.work();
+    reservation r = record(path, std::string("t") + std::to_string(p), static_cast<std::uint16_t>(p));
+    r.created_at = r.last_used_at = now;
+    seed.push_back(r);
+  }
+  fx.seed(seed);
+  process_result r = fx.run({"reserve"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "6123\n");
+  CHECK(r.err ==
+        "Warning: Automatic cleanup after initial port exhaustion pruned 1 and expired 0 "
+        "reservation(s); allocation succeeded on the single retry.\n");
+  CHECK(fx.stored().size() == 2001);
 }
 
 TEST_CASE("reserve refuses a corrupt store without touching it", "[quick][reserve]") {
