@@ -343,6 +343,15 @@ void run_latency(const mode_context& ctx) {
   t.notes.push_back(
       "Children get stdin /dev/null, stdout/stderr to files in the scratch dir, HOME set to an "
       "empty dir and no TROP_* variables.");
+  {
+    // Every trop command replays the whole WAL: its size says how much of
+    // that the last rounds paid (it grows by ~2 frames per round here).
+    struct stat wal {};
+    if (::stat((data + "/trop.db-wal").c_str(), &wal) == 0) {
+      t.notes.push_back("WAL at the end: " + std::to_string(wal.st_size) +
+                        " bytes (checkpoint at 64 KiB).");
+    }
+  }
   out.tables.push_back(std::move(t));
 
   add_target(out, "reserve new key ÷ floor b (median)",
