@@ -198,7 +198,10 @@ class walker {
     std::vector<entry> out;
     std::set<std::string, std::less<>> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies: the iterator's operator-> returns a proxy whose pair dies at
+      // the end of the full expression, so a reference would dangle.
+      const auto kv = *it;
+      const YAML::Node key = kv.first;
       source_position at = position_of(key);
       scalar_style ks = style_of(key);
       if (ks != scalar_style::plain && ks != scalar_style::quoted) {
@@ -224,7 +227,7 @@ class walker {
                                   : "duplicate field " + backquoted(name));
         continue;
       }
-      out.push_back(entry{name, at, it->second});
+      out.push_back(entry{name, at, kv.second});
     }
     return out;
   }
@@ -439,7 +442,7 @@ class walker {
     record("excluded_ports", e.key_position);
     std::size_t index = 0;
     for (auto it = e.value.begin(); it != e.value.end(); ++it, ++index) {
-      const YAML::Node& item = *it;
+      const YAML::Node item = *it;
       const std::string field = "excluded_ports[" + std::to_string(index) + "]";
       source_position at = position_of(item);
       if (!at.known()) {

@@ -556,3 +556,65 @@ TEST_CASE("Group rules are checked when the file is loaded", "[quick]") {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("Hostile input never throws: deep nesting, aliases, mutated bytes", "[quick]") {
+  CHECK_FALSE(parse_project(std::string(5000, '[') + std::string(5000, ']')).ok());
+  CHECK_FALSE(parse_project("project: " + std::string(5000, '{')).ok());
+  CHECK_FALSE(parse_project("a: &x [*x]\n").ok());
+  // Aliases resolve to their anchor's value.
+  layer_outcome r = parse_project("ports: {min: &p 6000, max: *p}\n");
+  REQUIRE(r.ok());
+  CHECK(r.layer.port_max == 6000);
+  // Merge keys are not YAML 1.2: just an unknown key.
+  CHECK_FALSE(parse_project("base: &b {min: 1}\nports:\n  <<: *b\n").ok());
+
+  const std::string seed = R"(project: shop
+ports: {min: 6000, max: 6999}
+excluded_ports: [6001, "6010..6020", {start: 6030, end: 6040}]
+reservations:
+  base: 6100
+  services:
+    web: {offset: 0, preferred: 8080, env: WEB_PORT}
+    "api x": {offset: 1}
+)";
+  const std::string alphabet = "{}[]:,-?&*!|>'\"%@`#\n \t0123456789.~\\\x80\xff";
+  std::uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) & 0xFFFFFF;
+  };
+  int failures = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = seed;
+    int edits = 1 + static_cast<int>(next() % 4);
+    for (int k = 0; k < edits; ++k) {
+      std::size_t at = next() % (text.size() + 1);
+      switch (next() % 3) {
+        case 0:
+          text.insert(at, 1, alphabet[next() % alphabet.size()]);
+          break;
+        case 1:
+          if (at < text.size()) {
+            text.erase(at, 1);
+          }
+          break;
+        default:
+          if (at < text.size()) {
+            text[at] = alphabet[next() % alphabet.size()];
+          }
+          break;
+      }
+    }
+    layer_outcome out;
+    CHECK_NOTHROW(out = parse_project(text));
+    for (const config_error& e : out.errors) {
+      // Every problem is located (syntax errors from yaml-cpp carry a mark too).
+      failures += e.line > 0 ? 0 : 1;
+    }
+  }
+  CHECK(failures == 0);
+}
+
+}  // namespace
