@@ -119,7 +119,7 @@ prescan_result prescan_subcommand(int argc, const char* const* argv) {
     }
     if (a.size() > 1 && a[0] == '-') {
       // Global options that take a separate value; "--opt=value" is one token.
-      if (a == "--data-dir" || a == "--busy-timeout") {
+      if (a == "--data-dir" || a == "--busy-timeout" || a == "--durability") {
         ++i;
       }
       continue;
@@ -182,8 +182,8 @@ invocation parse_command_line(int argc, const char* const* argv) {
     CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
     sub->fallthrough();
     sub->footer(
-        "Global options (--data-dir, --busy-timeout, --disable-autoinit, --quiet, --verbose) "
-        "are accepted before or after the subcommand; see trop --help.");
+        "Global options (--data-dir, --busy-timeout, --durability, --disable-autoinit, --quiet, "
+        "--verbose) are accepted before or after the subcommand; see trop --help.");
     std::unique_ptr<command> cmd = c.make();
     cmd->setup(sinks.emplace_back(sub));
     subs.push_back({&c, sub, std::move(cmd)});

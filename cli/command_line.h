@@ -26,7 +26,8 @@ struct invocation {
 invocation parse_command_line(int argc, const char* const* argv);
 
 // The first argument that is neither an option nor the value of a global
-// option (--data-dir X, --busy-timeout X): the subcommand name, if any.
+// option (--data-dir X, --busy-timeout X, --durability X): the subcommand
+// name, if any.
 struct prescan_result {
   std::string_view word;               // empty when there is none
   const command_info* info = nullptr;  // nullptr when `word` names no subcommand

@@ -50,6 +50,9 @@ void setup_globals(option_sink& sink, global_options& opts) {
   sink.path("--data-dir", &opts.data_dir, "Data directory (env TROP_DATA_DIR; default ~/.trop)");
   sink.number("--busy-timeout", &opts.busy_timeout, 0xFFFFFFFFu, "SECONDS",
               "Seconds to wait for the write lock, 0..2147483 (env TROP_BUSY_TIMEOUT; default 5)");
+  sink.choice("--durability", &opts.durability, {"full", "normal"},
+              "full: sync each commit before reporting it; normal: survive a killed process "
+              "only (env TROP_DURABILITY; default full)");
   sink.flag("--disable-autoinit", &opts.disable_autoinit,
             "Do not create a missing store (env TROP_DISABLE_AUTOINIT)");
   sink.flag("-q,--quiet", &opts.quiet, "Suppress non-essential messages on stderr");
@@ -95,6 +98,15 @@ effective_settings resolve_settings(const global_options& globals, const env_loo
     busy_seconds = *v;
     busy_source = busy_name;
   }
+  if (const char* d = getenv("TROP_DURABILITY"); d != nullptr) {
+    std::string v = lower(d);
+    if (v != "full" && v != "normal") {
+      throw config_failure(
+          std::string("validation error for 'TROP_DURABILITY': Invalid durability: '") + d +
+          "' (expected full/normal)");
+    }
+    s.durability_mode = v == "full" ? durability::full : durability::normal;
+  }
   s.disable_autoinit = env_bool(getenv, "TROP_DISABLE_AUTOINIT", s.disable_autoinit);
   s.allow_unrelated_path = env_bool(getenv, "TROP_ALLOW_UNRELATED_PATH", s.allow_unrelated_path);
 
@@ -102,6 +114,9 @@ effective_settings resolve_settings(const global_options& globals, const env_loo
   if (globals.busy_timeout) {
     busy_seconds = *globals.busy_timeout;
     busy_source = "<command line>";
+  }
+  if (globals.durability) {
+    s.durability_mode = *globals.durability == "full" ? durability::full : durability::normal;
   }
   if (globals.disable_autoinit) {
     s.disable_autoinit = true;

@@ -12,6 +12,7 @@
 
 #include "option_sink.h"
 #include "trop/port_range.h"
+#include "trop/store.h"
 
 namespace trop::cli {
 
@@ -19,6 +20,7 @@ namespace trop::cli {
 struct global_options {
   std::optional<std::string> data_dir;
   std::optional<std::uint64_t> busy_timeout;  // seconds, as typed (checked in resolve_settings)
+  std::optional<std::string> durability;      // "full" or "normal"
   bool disable_autoinit = false;
   bool quiet = false;
   bool verbose = false;
@@ -30,6 +32,7 @@ inline constexpr std::uint64_t kMaxBusyTimeoutSeconds = 2147483;
 
 struct effective_settings {
   std::uint32_t busy_timeout_seconds = 5;
+  durability durability_mode = durability::full;
   bool disable_autoinit = false;
   bool allow_unrelated_path = false;
   port_range range{5000, 7000};
@@ -45,7 +48,7 @@ using env_lookup = std::function<const char*(const char*)>;
 
 // Resolves the settings from defaults, the environment and the command line.
 // Honoured variables: TROP_BUSY_TIMEOUT (alias TROP_MAXIMUM_LOCK_WAIT_SECONDS),
-// TROP_DISABLE_AUTOINIT, TROP_ALLOW_UNRELATED_PATH.
+// TROP_DURABILITY, TROP_DISABLE_AUTOINIT, TROP_ALLOW_UNRELATED_PATH.
 // Throws cli_error (exit 7) for an invalid value.
 effective_settings resolve_settings(const global_options& globals, const env_lookup& getenv);
 

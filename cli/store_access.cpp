@@ -44,6 +44,7 @@ store open_store(context& ctx) {
   const effective_settings& s = ctx.settings();
   opts.busy_timeout = std::chrono::seconds(s.busy_timeout_seconds);
   opts.create_if_missing = !s.disable_autoinit;
+  opts.durability_mode = s.durability_mode;
   result<store> st = store::open(std::move(opts));
   if (!st) {
     fail(ctx, st.error());

@@ -2,6 +2,7 @@
 // SIGKILL at random moments, and the lock timeout (SPEC B §15, §2.4, A.1).
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -109,9 +110,14 @@ TEST_CASE("20 processes reserving one path converge on one port", "[torture]") {
 
 TEST_CASE("writers killed with SIGKILL at random moments never lose a reported port", "[torture]") {
   trop_fixture fx;
+  // Kill across a reserve's whole life, from exec to exit: scale the delays
+  // to how long one takes on this build (sanitizers make it ~10x slower).
+  process_result first =
+      fx.run({"reserve", "--path", fx.root() + "/first", "--allow-unrelated-path"});
+  REQUIRE(first.exit_code == 0);
+  const auto life_us = static_cast<int>(std::max<std::int64_t>(first.elapsed.count(), 500));
   std::mt19937 rng(20261127);
-  // A reserve takes a few milliseconds: kill across its whole life, start to exit.
-  std::uniform_int_distribution<int> delay_us(0, 1500);
+  std::uniform_int_distribution<int> delay_us(0, life_us * 3 / 2);
   std::map<std::string, std::uint16_t> reported;  // path -> port printed by a reserve that exited 0
   int killed = 0;
   constexpr int kRounds = 50;

@@ -278,3 +278,45 @@ TEST_CASE("a failed stdout write exits 5", "[quick][cli]") {
   CHECK(r.exit_code == 5);
   CHECK(contains(r.err, "Error: I/O error: "));
 }
+
+TEST_CASE("--durability and TROP_DURABILITY choose full or normal", "[quick][cli]") {
+  trop_fixture fx;
+  CHECK(fx.run({"--durability", "normal", "reserve"}).out == "5000\n");
+  CHECK(fx.run({"reserve", "--durability", "FULL", "--tag", "a"}).out == "5001\n");
+  run_options o;
+  o.env = {{"TROP_DURABILITY", "Normal"}};
+  CHECK(fx.run({"reserve", "--tag", "b"}, o).out == "5002\n");
+  check_usage_error(fx.run({"reserve", "--durability", "fast"}));
+  o.env = {{"TROP_DURABILITY", "fast"}};
+  process_result r = fx.run({"reserve", "--tag", "c"}, o);
+  CHECK(r.exit_code == 7);
+  CHECK(r.err ==
+        "Error: Configuration error: validation error for 'TROP_DURABILITY': Invalid durability: "
+        "'fast' (expected full/normal)\n");
+  // An unparsable variable is an error even when the command line overrides it.
+  CHECK(fx.run({"reserve", "--tag", "c", "--durability", "normal"}, o).exit_code == 7);
+}
+
+TEST_CASE("commands that need no cwd work in a deleted directory", "[quick][cli]") {
+  trop_fixture fx;
+  std::string doomed = fx.make_dir("doomed");
+  auto in_deleted_cwd = [&](const std::string& trop_args) {
+    trop::test::process_options p = fx.options({});
+    p.argv = {"/bin/sh", "-c",
+              "cd '" + doomed + "' && rmdir '" + doomed + "' && exec '" +
+                  trop::test::trop_binary() + "' " + trop_args};
+    return trop::test::run_process(p);
+  };
+  process_result r = in_deleted_cwd("reserve");
+  CHECK(r.exit_code == 5);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("Error: I/O error: cannot read the current directory: ", 0) == 0);
+  std::filesystem::create_directories(doomed);
+  r = in_deleted_cwd("reserve --path /abs/elsewhere --allow-unrelated-path");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "5000\n");
+  std::filesystem::create_directories(doomed);
+  r = in_deleted_cwd("list --format csv");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("5000,/abs/elsewhere,") != std::string::npos);
+}

@@ -334,7 +334,8 @@ TEST_CASE("an exhausted range exits 6 after a cleanup that is rolled back", "[qu
   const std::int64_t now = std::time(nullptr);
   std::vector<reservation> seed;
   for (std::uint32_t p = 5000; p <= 7000; ++p) {
-    reservation r = record(fx.work(), std::string("t") + std::to_string(p), static_cast<std::uint16_t>(p));
+    reservation r =
+        record(fx.work(), std::string("t") + std::to_string(p), static_cast<std::uint16_t>(p));
     r.created_at = r.last_used_at = now;
     seed.push_back(r);
   }
@@ -364,7 +365,8 @@ TEST_CASE("exhaustion prunes missing directories and retries once", "[quick][res
   for (std::uint32_t p = 5000; p <= 7000; ++p) {
     // One reservation, for port 6123, belongs to a directory that is gone.
     std::string path = p == 6123 ? fx.root() + "/gone" : fx.work();
-    reservation r = record(path, std::string("t") + std::to_string(p), static_cast<std::uint16_t>(p));
+    reservation r =
+        record(path, std::string("t") + std::to_string(p), static_cast<std::uint16_t>(p));
     r.created_at = r.last_used_at = now;
     seed.push_back(r);
   }

@@ -66,3 +66,16 @@ TEST_CASE("parse_env_bool accepts the documented spellings only", "[quick][setti
     CHECK_FALSE(trop::cli::parse_env_bool(bad).has_value());
   }
 }
+
+TEST_CASE("settings: durability from the environment and the command line", "[quick][settings]") {
+  trop::cli::global_options g;
+  CHECK(trop::cli::resolve_settings(g, env_of({})).durability_mode == trop::durability::full);
+  CHECK(trop::cli::resolve_settings(g, env_of({{"TROP_DURABILITY", "NORMAL"}})).durability_mode ==
+        trop::durability::normal);
+  g.durability = "full";
+  CHECK(trop::cli::resolve_settings(g, env_of({{"TROP_DURABILITY", "normal"}})).durability_mode ==
+        trop::durability::full);
+  g.durability.reset();
+  CHECK_THROWS_AS(trop::cli::resolve_settings(g, env_of({{"TROP_DURABILITY", "fast"}})),
+                  trop::cli::cli_error);
+}
