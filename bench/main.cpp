@@ -93,6 +93,15 @@ int run(int argc, char** argv) {
   } else {
     print_text(rep, stdout);
   }
+  if (!o.json_file.empty()) {
+    std::FILE* f = std::fopen(o.json_file.c_str(), "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "trop-bench: cannot write %s\n", o.json_file.c_str());
+      return 1;
+    }
+    print_json(rep, f);
+    std::fclose(f);
+  }
   return rep.errors.empty() && rep.violations.empty() ? 0 : 1;
 }
 

@@ -62,6 +62,7 @@ Options:
   --keep                   keep the temporary data dirs
   --quick                  same as the `smoke` mode
   --json                   print the report as JSON instead of a table
+  --json-file PATH         also write the JSON report to PATH
   --quiet                  no progress on stderr
   -h, --help               this text
 )";
@@ -204,6 +205,11 @@ parsed_options parse_options(int argc, char** argv) {
       }
     } else if (arg == "--keep") {
       o.keep = true;
+    } else if (arg == "--json-file") {
+      if (!take(&o.json_file) || o.json_file.empty()) {
+        p.exit_code = usage_error("--json-file needs a path");
+        return p;
+      }
     } else if (arg == "--json") {
       o.json = true;
     } else if (arg == "--quiet") {

@@ -35,6 +35,7 @@ struct bench_options {
   std::string tmp_root;  // where temporary data dirs are made
   bool keep = false;     // keep the temporary data dirs
   bool json = false;
+  std::string json_file;  // also write the JSON report here
   bool quiet = false;
 };
 
