@@ -33,7 +33,8 @@ Modes (default: latency scale txn):
             floors measured in the same run: exec of a trivial C program, and that
             program doing one 4 KiB append + fdatasync in the data dir
   scale     the library at store sizes --sizes: open+lookup, reserve (durability
-            normal and full), release, list and validate; ratios largest/smallest
+            normal and full), release, checkpoint, list and validate, with the WAL as
+            use leaves it and right after a checkpoint; ratios largest/smallest
   txn       write transactions per second in one process, durability full and normal
   smoke     a few-second run of all modes that also checks correctness (no port held
             twice, each key one port, validate() clean); no timing assertions.
@@ -52,9 +53,14 @@ Options:
   --runs N                 latency: measured runs per case (default 200)
   --warmup N               latency: unmeasured runs per case first (default 5)
   --trop-durability MODE   latency: pass `--durability MODE` to trop (default: trop's own)
+  --store-size N           latency: fill the store with N reservations first (default 0;
+                           max 60000), to see a trop process at that size
   --sizes N,N,...          scale: store sizes (default 10,1000,10000,60000; max 64000)
   --iterations N           scale: iterations per size, durability normal (default 2000)
   --full-iterations N      scale: iterations per size, durability full (default 300)
+  --checkpoint-iterations N
+                           scale: forced checkpoints per size, each followed by a lookup and
+                           a reserve on the empty WAL (default 50)
   --scan-budget N          scale: records visited per size by list/validate (default 2000000)
   --txn-count N            txn: transactions per durability mode (default 2000)
   --tmp DIR                where temporary data dirs go (default $TMPDIR or /tmp);
@@ -176,16 +182,21 @@ parsed_options parse_options(int argc, char** argv) {
         p.exit_code = usage_error("--trop-durability needs full or normal");
         return p;
       }
-    } else if (arg == "--runs" || arg == "--warmup" || arg == "--iterations" ||
-               arg == "--full-iterations" || arg == "--scan-budget" || arg == "--txn-count") {
-      std::size_t* target = arg == "--runs"              ? &o.runs
-                            : arg == "--warmup"          ? &o.warmup
-                            : arg == "--iterations"      ? &o.iterations
-                            : arg == "--full-iterations" ? &o.full_iterations
-                            : arg == "--scan-budget"     ? &o.scan_budget
-                                                         : &o.txn_count;
+    } else if (std::size_t* target = arg == "--runs"                    ? &o.runs
+                                     : arg == "--warmup"                ? &o.warmup
+                                     : arg == "--store-size"            ? &o.store_size
+                                     : arg == "--iterations"            ? &o.iterations
+                                     : arg == "--full-iterations"       ? &o.full_iterations
+                                     : arg == "--checkpoint-iterations" ? &o.checkpoint_iterations
+                                     : arg == "--scan-budget"           ? &o.scan_budget
+                                     : arg == "--txn-count"             ? &o.txn_count
+                                                                        : nullptr) {
       if (!take_count(target)) {
         p.exit_code = usage_error(arg + " needs a non-negative integer");
+        return p;
+      }
+      if (arg == "--store-size" && o.store_size > 60000) {
+        p.exit_code = usage_error("--store-size must be at most 60000");
         return p;
       }
       if (arg == "--txn-count" && o.txn_count > 60000) {
@@ -227,6 +238,7 @@ parsed_options parse_options(int argc, char** argv) {
     o.sizes = {10, 1000};
     o.iterations = std::min<std::size_t>(o.iterations, 50);
     o.full_iterations = std::min<std::size_t>(o.full_iterations, 10);
+    o.checkpoint_iterations = std::min<std::size_t>(o.checkpoint_iterations, 5);
     o.scan_budget = std::min<std::size_t>(o.scan_budget, 20000);
     o.txn_count = std::min<std::size_t>(o.txn_count, 200);
   } else if (o.modes.empty()) {

@@ -22,12 +22,14 @@ struct bench_options {
   std::size_t runs = 200;
   std::size_t warmup = 5;
   std::string trop_durability;  // passed as `--durability X` when set
+  std::size_t store_size = 0;   // records put in the latency store first
 
   // scale
   std::vector<std::size_t> sizes = {10, 1000, 10000, 60000};
-  std::size_t iterations = 2000;      // per size, durability normal
-  std::size_t full_iterations = 300;  // per size, durability full
-  std::size_t scan_budget = 2000000;  // records visited per size by list/validate loops
+  std::size_t iterations = 2000;           // per size, durability normal
+  std::size_t full_iterations = 300;       // per size, durability full
+  std::size_t checkpoint_iterations = 50;  // per size: forced checkpoint + WAL-empty ops
+  std::size_t scan_budget = 2000000;       // records visited per size by list/validate loops
 
   // txn
   std::size_t txn_count = 2000;
