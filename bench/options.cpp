@@ -29,9 +29,10 @@ Usage: trop-bench [MODE...] [OPTIONS]
 
 Modes (default: latency scale txn):
   latency   one `trop` process end to end (reserve new key, reserve existing key,
-            list --format json, release), median and p99 over --runs runs, against
-            floors measured in the same run: exec of a trivial C program, and that
-            program doing one 4 KiB append + fdatasync in the data dir
+            list --format json, release; `trop --version` for start-up alone),
+            median and p99 over --runs runs, against floors measured in the same run:
+            (a) exec of a trivial C program, (b) that program doing one 4 KiB
+            append + fdatasync in the data dir. Cases run in a shuffled order per round.
   scale     the library at store sizes --sizes: open+lookup, reserve (durability
             normal and full), release, checkpoint, list and validate, with the WAL as
             use leaves it and right after a checkpoint; ratios largest/smallest
