@@ -109,6 +109,14 @@ std::string usage_line(std::string_view command_name) {
   return "Usage: trop " + std::string(command_name) + " [OPTIONS]";
 }
 
+void configure_top_level(CLI::App& app) {
+  app.set_help_flag("-h,--help", "Print help");
+  app.set_version_flag("-V,--version", "trop " TROP_VERSION, "Print version");
+  app.require_subcommand(1);
+  // Global options are accepted after the subcommand too.
+  app.fallthrough();
+}
+
 }  // namespace
 
 prescan_result prescan_subcommand(int argc, const char* const* argv) {
@@ -143,6 +151,7 @@ invocation parse_command_line(int argc, const char* const* argv) {
   if (argc <= 1) {
     // `trop` alone: the full usage on stderr, exit 2 (SPEC B §1).
     CLI::App app{kDescription, "trop"};
+    configure_top_level(app);
     cli11_sink sink(&app);
     setup_globals(sink, inv.globals);
     for (const command_info& c : all_commands()) {
@@ -160,11 +169,7 @@ invocation parse_command_line(int argc, const char* const* argv) {
   }
 
   CLI::App app{kDescription, "trop"};
-  app.set_help_flag("-h,--help", "Print help");
-  app.set_version_flag("-V,--version", "trop " TROP_VERSION, "Print version");
-  app.require_subcommand(1);
-  // Global options are accepted after the subcommand too.
-  app.fallthrough();
+  configure_top_level(app);
   cli11_sink global_sink(&app);
   setup_globals(global_sink, inv.globals);
 
