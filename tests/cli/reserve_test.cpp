@@ -406,3 +406,26 @@ TEST_CASE("reserve refuses the original tool's SQLite store", "[quick][reserve]"
   CHECK(contains(r.err, "trop import"));
   CHECK(read_file(fx.data_dir() + "/trop.db") == sqlite);
 }
+
+TEST_CASE("a store written by a newer format version is refused and left alone",
+          "[quick][reserve]") {
+  trop_fixture fx;
+  REQUIRE(fx.run({"reserve"}).exit_code == 0);
+  std::string path = fx.data_dir() + "/trop.db";
+  std::string bytes = read_file(path);
+  REQUIRE(bytes.size() > 16);
+  bytes[8] = 99;  // format_version, little-endian u32 at offset 8 (docs/FORMAT.md)
+  trop::test::write_file(path, bytes);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"reserve"},
+                                               {"reserve", "--dry-run"},
+                                               {"release"},
+                                               {"list"},
+                                               {"assert-data-dir", "--validate"}}) {
+    INFO("trop " << args[0]);
+    process_result r = fx.run(args);
+    CHECK(r.exit_code == 6);
+    CHECK(r.out.empty());
+    CHECK(r.err == "Error: unsupported store format version: expected 1, found 99\n");
+  }
+  CHECK(read_file(path) == bytes);
+}
