@@ -68,6 +68,23 @@ std::optional<std::string> validated_tag(const std::optional<std::string>& tag) 
   return std::string(t);
 }
 
+std::uint16_t parse_port_argument(std::string_view text, std::string_view option) {
+  try {
+    return parse_port_argument(text);
+  } catch (const cli_error& e) {
+    if (option == "--port") {
+      throw;
+    }
+    // "Invalid arguments: invalid --min value: Invalid port number: ..." (one prefix, A.2 #11).
+    std::string detail = e.message();
+    std::string_view prefix = "Invalid arguments: ";
+    if (detail.rfind(prefix, 0) == 0) {
+      detail.erase(0, prefix.size());
+    }
+    throw invalid_arguments("invalid " + std::string(option) + " value: " + detail);
+  }
+}
+
 std::uint16_t parse_port_argument(std::string_view text) {
   std::string_view digits = text;
   if (!digits.empty() && digits[0] == '+') {

@@ -27,6 +27,8 @@ std::optional<std::string> validated_tag(const std::optional<std::string>& tag);
 // A port argument: decimal (a leading '+' accepted), 1..65535. Exit 4
 // "Invalid arguments: Invalid port number: ..." otherwise.
 std::uint16_t parse_port_argument(std::string_view text);
+// The same for a named option: --min and --max say "invalid --min value: ...".
+std::uint16_t parse_port_argument(std::string_view text, std::string_view option);
 
 // The path-relationship guard unless `bypass`. Exit 1 on a violation.
 void enforce_path_guard(context& ctx, const std::string& target, bool bypass);

@@ -22,8 +22,21 @@ void setup_list(option_sink& sink, list_options& opts) {
 }
 
 int run_list(const list_options& opts, context& ctx) {
-  ctx.settings();  // configuration errors come first, as for every store command
+  const effective_settings& settings = ctx.settings();  // configuration errors come first
   list_format format = list_format::table;
+  switch (settings.output) {  // the default: output_format / TROP_OUTPUT_FORMAT
+    case output_format::table:
+      break;
+    case output_format::json:
+      format = list_format::json;
+      break;
+    case output_format::csv:
+      format = list_format::csv;
+      break;
+    case output_format::tsv:
+      format = list_format::tsv;
+      break;
+  }
   if (opts.format) {
     // The parser accepted only the four names.
     format = parse_list_format(*opts.format).value_or(list_format::table);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "context.h"
+#include "occupancy.h"
 #include "option_sink.h"
 
 namespace trop::cli {
@@ -15,10 +16,23 @@ struct reserve_options {
   std::optional<std::string> path;
   std::optional<std::string> tag;
   std::optional<std::string> port;
+  std::optional<std::string> min, max;
+  std::optional<std::string> project, task;
+  bool clear_project = false;
+  bool clear_task = false;
   bool allow_unrelated_path = false;
+  bool allow_project_change = false;
+  bool allow_task_change = false;
+  bool allow_change = false;
   bool force = false;
   bool overwrite = false;
+  bool ignore_occupied = false;
+  bool ignore_exclusions = false;
+  bool disable_autoprune = false;
+  bool disable_autoexpire = false;
+  bool disable_autoclean = false;
   bool dry_run = false;
+  occupancy_flags occupancy;
 };
 
 void setup_reserve(option_sink& sink, reserve_options& opts);

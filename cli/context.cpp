@@ -22,9 +22,33 @@ const char* env_or_null(const char* name) {
 context::context(global_options globals, std::string command_name)
     : globals_(std::move(globals)), command_name_(std::move(command_name)) {}
 
+void context::set_config_needs(config_needs needs) {
+  config_needs_ = std::move(needs);
+  settings_.reset();
+}
+
 const effective_settings& context::settings() {
   if (!settings_) {
-    settings_ = resolve_settings(globals_, env_or_null);
+    std::string cwd_for_discovery;
+    if (config_needs_.scope == config_scope::discover ||
+        config_needs_.scope == config_scope::explicit_project) {
+      // Discovery starts at the canonical cwd; an unreadable or deleted cwd
+      // discovers nothing rather than failing commands that do not need it.
+      std::unique_ptr<char, decltype(&std::free)> buf(::getcwd(nullptr, 0), &std::free);
+      if (buf) {
+        if (result<std::string> canon = canonicalize(buf.get()); canon) {
+          cwd_for_discovery = std::move(*canon);
+        }
+      }
+    }
+    const std::string& dir = config_needs_.scope == config_scope::none ? std::string() : data_dir();
+    settings_ = resolve_settings(globals_, config_needs_, dir, cwd_for_discovery, env_or_null,
+                                 &config_files_);
+    if (verbose()) {
+      for (const loaded_file& f : config_files_) {
+        trace("loaded configuration " + f.path);
+      }
+    }
   }
   return *settings_;
 }
@@ -117,7 +141,7 @@ std::string context::require_home() const {
 failure_context context::failure() {
   failure_context f;
   if (settings_) {
-    f.busy_timeout_seconds = settings_->busy_timeout_seconds;
+    f.busy_timeout_seconds = settings_->busy_timeout_seconds();
   }
   if (data_dir_) {
     f.data_dir = *data_dir_;

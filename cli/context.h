@@ -25,8 +25,13 @@ class context {
   bool quiet() const { return globals_.quiet; }
   bool verbose() const { return globals_.verbose && !globals_.quiet; }
 
-  // Defaults + environment + command line. Throws cli_error (exit 7).
+  // What the command asks of the configuration; call before settings().
+  void set_config_needs(config_needs needs);
+  // The effective configuration (defaults, files, environment, command line)
+  // for the config needs set. Throws cli_error (exit 7).
   const effective_settings& settings();
+  // The configuration files settings() read (for --verbose and exclude).
+  const std::vector<loaded_file>& config_files() const { return config_files_; }
 
   // A subcommand-level --data-dir (assert-data-dir), which wins over all else.
   void set_data_dir_override(std::string dir);
@@ -61,7 +66,9 @@ class context {
  private:
   global_options globals_;
   std::string command_name_;
+  config_needs config_needs_;
   std::optional<effective_settings> settings_;
+  std::vector<loaded_file> config_files_;
   std::optional<std::string> data_dir_override_;
   std::optional<std::string> data_dir_;
   std::optional<std::string> cwd_;

@@ -1,25 +1,26 @@
-// Global options and the effective settings of one invocation. All layers
-// meet in resolve_settings(): built-in defaults, then (in a later change)
-// user and project configuration files, then environment variables, then the
-// command line. Commands read settings; they never consult the layers.
-// Thread safety: values; resolve_settings() only reads its arguments.
+// Global options and the effective configuration of one invocation. All
+// layers meet in resolve_settings(): built-in defaults, the user and project
+// files, environment variables, then the command line (the global options and
+// the subcommand's own flags), through trop::load_config (SPEC B §4).
+// Commands read the result; they never consult the layers.
+// Thread safety: values; resolve_settings() reads files and the environment.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "option_sink.h"
-#include "trop/port_range.h"
-#include "trop/store.h"
+#include "trop/config.h"
+#include "trop/formats/config_loader.h"
 
 namespace trop::cli {
 
 // Options accepted before or after any subcommand (SPEC B §2.1).
 struct global_options {
   std::optional<std::string> data_dir;
-  std::optional<std::uint64_t> busy_timeout;  // seconds, as typed (checked in resolve_settings)
+  std::optional<std::uint64_t> busy_timeout;  // seconds, as typed (checked after merging)
   std::optional<std::string> durability;      // "full" or "normal"
   bool disable_autoinit = false;
   bool quiet = false;
@@ -28,32 +29,26 @@ struct global_options {
 
 void setup_globals(option_sink& sink, global_options& opts);
 
-inline constexpr std::uint64_t kMaxBusyTimeoutSeconds = 2147483;
+// The merged configuration every command reads.
+using effective_settings = effective_config;
 
-struct effective_settings {
-  std::uint32_t busy_timeout_seconds = 5;
-  durability durability_mode = durability::full;
-  bool disable_autoinit = false;
-  bool allow_unrelated_path = false;
-  port_range range{5000, 7000};
-  exclusion_set excluded_ports;
-  // Automatic cleanup on exhaustion (SPEC B §9.3).
-  bool disable_autoprune = false;
-  bool disable_autoexpire = false;
-  std::uint32_t expire_after_days = 30;
+// What a subcommand asks of the configuration: its scope (SPEC B §4.3), the
+// layer its own flags form, and whether it uses TROP_PROJECT / TROP_TASK.
+struct config_needs {
+  config_scope scope = config_scope::discover;
+  config_layer command_line;
+  bool uses_project_task = false;
+  std::string explicit_file;  // explicit_project scope only
 };
 
-// Reads one environment variable; nullptr when unset.
-using env_lookup = std::function<const char*(const char*)>;
+// Adds what the global options set to a command-line layer.
+void apply_globals(const global_options& globals, config_layer* layer);
 
-// Resolves the settings from defaults, the environment and the command line.
-// Honoured variables: TROP_BUSY_TIMEOUT (alias TROP_MAXIMUM_LOCK_WAIT_SECONDS),
-// TROP_DURABILITY, TROP_DISABLE_AUTOINIT, TROP_ALLOW_UNRELATED_PATH.
-// Throws cli_error (exit 7) for an invalid value.
-effective_settings resolve_settings(const global_options& globals, const env_lookup& getenv);
-
-// Parses the boolean spellings of SPEC B §4.8 (true|1|yes|on, false|0|no|off,
-// case-insensitive); nullopt otherwise.
-std::optional<bool> parse_env_bool(std::string_view text);
+// Loads the effective configuration. `cwd` is the canonical cwd (empty: no
+// project discovery). Throws cli_error (exit 7) naming the first problem;
+// `files` receives the files that were read.
+effective_settings resolve_settings(const global_options& globals, config_needs needs,
+                                    const std::string& data_dir, const std::string& cwd,
+                                    const env_lookup& getenv, std::vector<loaded_file>* files);
 
 }  // namespace trop::cli

@@ -42,7 +42,7 @@ store open_store(context& ctx) {
   store_options opts;
   opts.data_dir = ctx.data_dir();
   const effective_settings& s = ctx.settings();
-  opts.busy_timeout = std::chrono::seconds(s.busy_timeout_seconds);
+  opts.busy_timeout = std::chrono::seconds(s.busy_timeout_seconds());
   opts.create_if_missing = !s.disable_autoinit;
   opts.durability_mode = s.durability_mode;
   result<store> st = store::open(std::move(opts));

@@ -172,7 +172,10 @@ config_outcome load_config(const config_request& request) {
     }
     std::optional<project_files> project;
     if (request.scope == config_scope::discover) {
-      project = discover_project_files(request.cwd);
+      // An unknown cwd (deleted directory) discovers nothing.
+      if (!request.cwd.empty()) {
+        project = discover_project_files(request.cwd);
+      }
     } else {
       project = explicit_project_files(request.explicit_file, request.cwd);
     }

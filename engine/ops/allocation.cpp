@@ -20,8 +20,10 @@ void say(const trace_fn& trace, const std::string& text) {
   }
 }
 
+// "port 5000" or "ports 5000-5009".
 std::string range_text(std::uint32_t a, std::uint32_t b) {
-  return a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b);
+  return a == b ? std::string("port ") + std::to_string(a)
+                : std::string("ports ") + std::to_string(a) + "-" + std::to_string(b);
 }
 
 }  // namespace
@@ -82,11 +84,11 @@ result<allocation_outcome> allocate(const snapshot& snap, const allocation_reque
       cand = *req.own_port;
     }
     if (!cand) {
-      say(trace, "ports " + range_text(from, last) + " skipped: reserved or excluded");
+      say(trace, range_text(from, last) + " skipped: reserved or excluded");
       break;
     }
     if (*cand > from) {
-      say(trace, "ports " + range_text(from, *cand - 1) + " skipped: reserved or excluded");
+      say(trace, range_text(from, *cand - 1) + " skipped: reserved or excluded");
     }
     const auto port = static_cast<std::uint16_t>(*cand);
     occupancy_verdict v = probe(port);

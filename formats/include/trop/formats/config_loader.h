@@ -29,7 +29,8 @@ enum class config_scope {
 
 struct config_request {
   std::string data_dir;  // absolute; the user file is <data_dir>/config.yaml
-  std::string cwd;       // canonical process cwd: start of discovery, base of explicit_file
+  std::string cwd;       // canonical process cwd: start of discovery (empty: no discovery),
+                         // base of explicit_file
   config_scope scope = config_scope::discover;
   // explicit_project only: the CONFIG_PATH as the user typed it (relative to cwd).
   std::string explicit_file;
