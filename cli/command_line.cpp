@@ -63,6 +63,15 @@ class cli11_sink final : public option_sink {
         ->transform(CLI::IsMember(std::move(choices), CLI::ignore_case));
   }
 
+  void positional(std::string_view name, std::optional<std::string>* target, bool required,
+                  std::string_view help) override {
+    CLI::Option* o = app_->add_option_function<std::string>(
+        std::string(name), [target](const std::string& v) { *target = v; }, std::string(help));
+    if (required) {
+      o->required();
+    }
+  }
+
   void number(std::string_view names, std::optional<std::uint64_t>* target, std::uint64_t max,
               std::string_view value_name, std::string_view help) override {
     app_->add_option_function<std::string>(

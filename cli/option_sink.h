@@ -40,6 +40,11 @@ class option_sink {
   // hex, overflow) is a usage error.
   virtual void number(std::string_view names, std::optional<std::uint64_t>* target,
                       std::uint64_t max, std::string_view value_name, std::string_view help) = 0;
+
+  // A positional argument named `name` (shown as <NAME> in usage). A missing
+  // required positional is a usage error; the command validates the text.
+  virtual void positional(std::string_view name, std::optional<std::string>* target, bool required,
+                          std::string_view help) = 0;
 };
 
 }  // namespace trop::cli
