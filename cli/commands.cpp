@@ -1,9 +1,13 @@
 #include "commands.h"
 
 #include "cmd_assert_data_dir.h"
+#include "cmd_export.h"
+#include "cmd_import.h"
 #include "cmd_list.h"
+#include "cmd_migrate.h"
 #include "cmd_release.h"
 #include "cmd_reserve.h"
+#include "cmd_validate.h"
 
 namespace trop::cli {
 namespace {
@@ -33,6 +37,14 @@ const command_info kCommands[] = {
     {"list", "List reservations", make<list_options, setup_list, run_list>},
     {"assert-data-dir", "Succeed when the data directory exists (and is valid)",
      make<assert_data_dir_options, setup_assert_data_dir, run_assert_data_dir>},
+    {"migrate", "Move reservations to another path",
+     make<migrate_options, setup_migrate, run_migrate>},
+    {"validate", "Check a configuration file and list every problem in it",
+     make<validate_options, setup_validate, run_validate>},
+    {"export", "Write every reservation as JSON (for import)",
+     make<export_options, setup_export, run_export>},
+    {"import", "Load reservations from an export or the original list JSON",
+     make<import_options, setup_import, run_import>},
 };
 
 }  // namespace
