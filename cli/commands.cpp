@@ -1,10 +1,13 @@
 #include "commands.h"
 
 #include "cmd_assert_data_dir.h"
+#include "cmd_autoclean.h"
+#include "cmd_expire.h"
 #include "cmd_export.h"
 #include "cmd_import.h"
 #include "cmd_list.h"
 #include "cmd_migrate.h"
+#include "cmd_prune.h"
 #include "cmd_release.h"
 #include "cmd_reserve.h"
 #include "cmd_validate.h"
@@ -37,6 +40,12 @@ const command_info kCommands[] = {
     {"list", "List reservations", make<list_options, setup_list, run_list>},
     {"assert-data-dir", "Succeed when the data directory exists (and is valid)",
      make<assert_data_dir_options, setup_assert_data_dir, run_assert_data_dir>},
+    {"prune", "Remove reservations whose directory no longer exists",
+     make<prune_options, setup_prune, run_prune>},
+    {"expire", "Remove reservations unused for more than N days",
+     make<expire_options, setup_expire, run_expire>},
+    {"autoclean", "Prune and expire in one pass",
+     make<autoclean_options, setup_autoclean, run_autoclean>},
     {"migrate", "Move reservations to another path",
      make<migrate_options, setup_migrate, run_migrate>},
     {"validate", "Check a configuration file and list every problem in it",
