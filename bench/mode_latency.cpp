@@ -1,6 +1,7 @@
 // latency: one `trop` process end to end, measured against floors taken in
-// the same run, interleaved round by round so that load from other processes
-// on the machine hits the floors and the cases alike.
+// the same run. Every round runs each case once in a shuffled order, so that
+// load from other processes and the previous process's teardown hit the
+// floors and the cases alike.
 #include <sys/stat.h>
 #include <unistd.h>
 
