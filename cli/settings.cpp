@@ -49,7 +49,13 @@ effective_settings resolve_settings(const global_options& globals, config_needs 
     *files = out.files;
   }
   if (!out.ok()) {
-    std::string msg = format_config_error(out.errors.front());
+    const config_error& first = out.errors.front();
+    std::string msg = format_config_error(first);
+    if (first.kind == config_error_kind::value && first.line > 0) {
+      // The §4.9 text names the file and the field; the position finds the
+      // line in it (syntax errors carry theirs already).
+      msg += " at line " + std::to_string(first.line) + " column " + std::to_string(first.column);
+    }
     if (out.errors.size() > 1) {
       msg += " (and " + std::to_string(out.errors.size() - 1) + " more problem" +
              (out.errors.size() > 2 ? "s" : "") + ")";
