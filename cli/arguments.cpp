@@ -53,7 +53,13 @@ std::string resolve_target_path(context& ctx, const std::optional<std::string>& 
     }
     return normalize_user_path(ctx, env);
   }
-  return ctx.canonical_cwd();
+  // SPEC B §5.1 holds for the implicit path too: an identity is valid UTF-8
+  // (list JSON, export and import depend on it).
+  const std::string& cwd = ctx.canonical_cwd();
+  if (result<std::string> checked = normalize_explicit(cwd, "/", ""); !checked) {
+    throw path_failure(checked.error());
+  }
+  return cwd;
 }
 
 std::optional<std::string> validated_tag(const std::optional<std::string>& tag) {
