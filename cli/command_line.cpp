@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "output.h"
+#include "trop/paths.h"
 
 #ifndef TROP_VERSION
 #error "TROP_VERSION must be defined by the build"
@@ -32,7 +33,17 @@ class cli11_sink final : public option_sink {
             std::string_view help) override {
     app_->add_option_function<std::string>(
             std::string(names), [target](const std::string& v) { *target = v; }, std::string(help))
-        ->type_name(std::string(value_name));
+        ->type_name(std::string(value_name))
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+              // Text values become tags, projects and tasks, which JSON output
+              // carries: refused at parse time like clap's String arguments.
+              if (!is_valid_utf8(v)) {
+                return "invalid UTF-8 was detected in the value";
+              }
+              return {};
+            },
+            "", "UTF-8"));
   }
 
   void path(std::string_view names, std::optional<std::string>* target,
