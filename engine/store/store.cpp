@@ -484,6 +484,13 @@ result<validation_report> store::validate() const {
     TROP_RETURN_IF_ERROR(guard_corruption([&]() -> status {
       for (const wal_frame& f : scan->frames) {
         for (const wal_op& op : f.ops) {
+          auto current = state.find(op.key);
+          if ((current ? current->port : 0) != op.prev_port) {
+            throw corrupt_error("trop.db-wal: frame " + std::to_string(f.seq) + " (" +
+                                to_display(op.key) + ") records previous port " +
+                                std::to_string(op.prev_port) + ", but the key holds " +
+                                std::to_string(current ? current->port : 0));
+          }
           if (op.type == wal_op::kind::put) {
             status s = check_reservation(op.record);
             if (!s.is_ok()) {
@@ -536,6 +543,7 @@ status write_transaction::put(const reservation& r) {
     op.type = wal_op::kind::put;
     op.record = r;
     op.key = r.key;
+    op.prev_port = current ? current->port : 0;
     st.apply(op);
     impl_->ops.push_back(std::move(op));
     return status::ok();
@@ -548,12 +556,14 @@ status write_transaction::erase(const reservation_key& key) {
   }
   store_state& st = *impl_->view.state_;
   return guard_corruption([&]() -> status {
-    if (!st.find(key)) {
+    auto current = st.find(key);
+    if (!current) {
       return status::ok();
     }
     wal_op op;
     op.type = wal_op::kind::erase;
     op.key = key;
+    op.prev_port = current->port;
     st.apply(op);
     impl_->ops.push_back(std::move(op));
     impl_->only_touches = false;

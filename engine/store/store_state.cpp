@@ -32,25 +32,34 @@ std::optional<reservation> store_state::find(const reservation_key& key) const {
 void store_state::apply(const wal_op& op) {
   const reservation_key& key = op.key;
   auto it = overlay_.find(key);
-  std::optional<reservation> current;
+  std::optional<std::uint16_t> current_port;
   if (it != overlay_.end()) {
-    current = it->second;
-  } else {
-    current = image_find(key);
-    if (current) {
-      released_image_ports_.insert(current->port);
+    if (it->second) {
+      current_port = it->second->port;
     }
+  } else if (op.prev_port != 0) {
+    // The key's record is in the image (the writer recorded its port).
+    if (!image_ || released_image_ports_.count(op.prev_port) || !image_bit(op.prev_port)) {
+      throw corrupt_error("an operation on " + to_display(key) + " replaces port " +
+                          std::to_string(op.prev_port) + ", which the image does not hold");
+    }
+    current_port = op.prev_port;
+    released_image_ports_.insert(op.prev_port);
+  }
+  if (current_port.value_or(0) != op.prev_port) {
+    throw corrupt_error("an operation on " + to_display(key) + " expects port " +
+                        std::to_string(op.prev_port) + " but the key holds " +
+                        std::to_string(current_port.value_or(0)));
   }
   if (op.type == wal_op::kind::put) {
     std::uint16_t port = op.record.port;
-    bool same_port = current && current->port == port;
-    if (!same_port && is_reserved(port)) {
+    if (current_port != port && is_reserved(port)) {
       throw corrupt_error("port " + std::to_string(port) + " is stored for more than one " +
                           "reservation (" + to_display(key) + ")");
     }
   }
-  if (current) {
-    overlay_ports_.erase(current->port);
+  if (current_port) {
+    overlay_ports_.erase(*current_port);
     --size_;
   }
   if (op.type == wal_op::kind::put) {
@@ -79,16 +88,19 @@ void store_state::load_bitmap() const {
   }
 }
 
-bool store_state::is_reserved(std::uint16_t port) const {
-  if (overlay_ports_.count(port)) {
-    return true;
-  }
+bool store_state::image_bit(std::uint16_t port) const {
   if (!image_) {
     return false;
   }
   load_bitmap();
-  bool in_image = (bitmap_[port / 64] >> (port % 64)) & 1;
-  return in_image && !released_image_ports_.count(port);
+  return (bitmap_[port / 64] >> (port % 64)) & 1;
+}
+
+bool store_state::is_reserved(std::uint16_t port) const {
+  if (overlay_ports_.count(port)) {
+    return true;
+  }
+  return image_bit(port) && !released_image_ports_.count(port);
 }
 
 std::optional<reservation> store_state::find_by_port(std::uint16_t port) const {

@@ -25,8 +25,9 @@ class store_state {
   // A store whose image is `reader` over the bytes of `mapping`.
   store_state(std::shared_ptr<mapped_file> mapping, store_detail::image_reader reader);
 
-  // Applies one logical operation. Throws corrupt_error when a put takes a
-  // port held by another key (replay of a damaged or forged log).
+  // Applies one logical operation. Trusts op.prev_port for the key's current
+  // port (validate() cross-checks it); throws corrupt_error when it is
+  // inconsistent or a put takes a port held by another key.
   void apply(const store_detail::wal_op& op);
   void apply(const store_detail::wal_frame& frame);
 
@@ -51,6 +52,7 @@ class store_state {
  private:
   std::optional<reservation> image_find(const reservation_key& key) const;
   void load_bitmap() const;
+  bool image_bit(std::uint16_t port) const;
 
   std::shared_ptr<mapped_file> mapping_;
   std::optional<store_detail::image_reader> image_;

@@ -4,7 +4,7 @@
 //   frame  := len:u32 masked_crc:u32 generation:u64 seq:u64 flags:u32 zero:u32
 //             payload[len] zero-padding to a multiple of 8
 //   payload:= op_count:u32 op*
-//   op     := 1:u8 record | 2:u8 key          (record_codec.cpp)
+//   op     := 1:u8 record prev_port:u16 | 2:u8 key prev_port:u16   (record_codec.cpp)
 // The frame CRC covers bytes 8.. of the frame header and the payload.
 #include "store/wal.h"
 
@@ -80,6 +80,7 @@ bool decode_ops(std::string_view payload, std::vector<wal_op>* ops) {
     } else {
       return false;
     }
+    op.prev_port = in.u16();
     ops->push_back(std::move(op));
   }
   return in.ok() && in.remaining() == 0;
@@ -108,6 +109,7 @@ std::string encode_frame(std::uint64_t generation, std::uint64_t seq, std::uint3
     } else {
       encode_key(payload, op.key);
     }
+    put_u16(payload, op.prev_port);
   }
   std::string f;
   put_u32(f, static_cast<std::uint32_t>(payload.size()));

@@ -26,6 +26,10 @@ struct wal_op {
   kind type = kind::put;
   reservation record;   // put: the whole new record
   reservation_key key;  // erase: the key removed (put: record.key)
+  // The port the key held before this op (0: none). Recorded by the writer,
+  // which knows it under the lock, so that replay never has to search the
+  // image for the record an op replaces.
+  std::uint16_t prev_port = 0;
 };
 
 struct wal_frame {

@@ -194,11 +194,11 @@ TEST_CASE("The WAL bytes match the worked example of docs/FORMAT.md", "[quick]")
   r.port = 5000;
   r.created_at = r.last_used_at = 0x0102030405060708;
   std::string w = encode_wal_header(1) + encode_frame(1, 1, kFrameSynced, {put_op(r)});
-  REQUIRE(w.size() == 0x60);
+  REQUIRE(w.size() == 0x68);
   REQUIRE(w.substr(0, 8) == std::string("TROPWAL\0", 8));
   REQUIRE(w.substr(0x08, 4) == std::string("\x01\0\0\0", 4));
   REQUIRE(w.substr(0x10, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));
-  REQUIRE(w.substr(0x20, 4) == std::string("\x1f\0\0\0", 4));
+  REQUIRE(w.substr(0x20, 4) == std::string("\x21\0\0\0", 4));
   REQUIRE(w.substr(0x28, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));
   REQUIRE(w.substr(0x30, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));
   REQUIRE(w.substr(0x38, 4) == std::string("\x01\0\0\0", 4));
@@ -207,5 +207,6 @@ TEST_CASE("The WAL bytes match the worked example of docs/FORMAT.md", "[quick]")
   REQUIRE(w.substr(0x45, 4) == std::string("\x88\x13\0\0", 4));
   REQUIRE(w.substr(0x49, 8) == std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
   REQUIRE(w.substr(0x59, 6) == std::string("\x02\0\0\0/w", 6));
-  REQUIRE(w[0x5f] == 0);
+  REQUIRE(w.substr(0x5f, 2) == std::string("\0\0", 2));  // prev_port 0
+  REQUIRE(w.substr(0x61, 7) == std::string(7, '\0'));
 }

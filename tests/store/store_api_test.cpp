@@ -2,6 +2,8 @@
 // lookups, free-port search, prefix ranges, checkpoints.
 #include <catch2/catch.hpp>
 
+#include "store/image.h"
+#include "store/wal.h"
 #include "store_fixture.h"
 
 using namespace trop;
@@ -227,4 +229,41 @@ TEST_CASE("begin_write without create_if_missing does not create a store", "[qui
   auto s = store::open(o);
   REQUIRE(s->begin_write().error().code() == error_code::not_found);
   REQUIRE_FALSE(e.has("/data/trop.db"));
+}
+
+TEST_CASE("A WAL op whose previous port contradicts the state is corruption", "[quick]") {
+  testing::mem_env e;
+  auto s = store::open(mem_options(&e));
+  commit_put(*s, make_record("/a", 5000));
+  // Fold /a into the image, then plant a frame by hand.
+  auto folded = store::open(mem_options(&e, 1));
+  commit_put(*folded, make_record("/b", 5001));
+  auto img = e.contents("/data/trop.db");
+  auto reader = store_detail::image_reader::open(
+      std::as_bytes(std::span<const char>(img.data(), img.size())));
+  REQUIRE(reader.is_ok());
+  const auto gen = reader->header().generation;
+  const auto seq = reader->header().last_seq + 1;
+
+  store_detail::wal_op put;
+  put.type = store_detail::wal_op::kind::put;
+  put.record = make_record("/a", 5002);
+  put.key = put.record.key;
+  put.prev_port = 0;  // wrong: /a holds 5000 in the image
+  e.set_contents("/data/trop.db-wal", store_detail::encode_wal_header(gen) +
+                                          store_detail::encode_frame(gen, seq, 1, {put}));
+  REQUIRE(s->validate().error().code() == error_code::corruption);
+  REQUIRE_THAT(s->validate().error().message(), Catch::Contains("previous port 0"));
+
+  put.prev_port = 4000;  // a port the image does not hold
+  e.set_contents("/data/trop.db-wal", store_detail::encode_wal_header(gen) +
+                                          store_detail::encode_frame(gen, seq, 1, {put}));
+  REQUIRE(s->read().error().code() == error_code::corruption);
+
+  put.prev_port = 5000;  // right
+  e.set_contents("/data/trop.db-wal", store_detail::encode_wal_header(gen) +
+                                          store_detail::encode_frame(gen, seq, 1, {put}));
+  REQUIRE(s->validate().is_ok());
+  REQUIRE((*s->read()->find({"/a", std::nullopt}))->port == 5002);
+  REQUIRE_FALSE(*s->read()->is_reserved(5000));
 }
