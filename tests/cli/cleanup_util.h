@@ -74,7 +74,10 @@ class held_lock {
     o.argv = {TROP_LOCK_HOLDER, fx.data_dir(), "60"};
     o.timeout = 120s;
     holder_ = std::make_unique<child_process>(o);
-    REQUIRE(holder_->read_stdout_line(30s) == std::optional<std::string>("locked"));
+    if (holder_->read_stdout_line(30s) != std::optional<std::string>("locked")) {
+      process_result r = holder_->wait();
+      FAIL("the lock holder did not take the lock: exit " << r.exit_code << ", " << r.err);
+    }
   }
 
  private:
