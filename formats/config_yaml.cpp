@@ -4,6 +4,8 @@
 // enforced here by walking the node tree.
 #include "trop/formats/config_yaml.h"
 
+#include "yaml_documents.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -656,9 +658,9 @@ layer_outcome parse_config_yaml(std::string_view text, std::string_view path, co
     w.error(*bad, "", "invalid UTF-8");
     return out;
   }
-  std::vector<YAML::Node> docs;
+  formats_detail::yaml_documents docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    docs = formats_detail::load_yaml_documents(text);
   } catch (const YAML::Exception& e) {
     source_position at;
     if (!e.mark.is_null()) {
@@ -670,16 +672,21 @@ layer_outcome parse_config_yaml(std::string_view text, std::string_view path, co
     w.error({}, "", e.what());
     return out;
   }
-  if (docs.size() > 1) {
-    w.error(position_of(docs[1]), "",
+  if (docs.stuck_at) {
+    w.error({docs.stuck_at->line + 1, docs.stuck_at->column + 1}, "",
+            "the text cannot be parsed here");
+    return out;
+  }
+  if (docs.second) {
+    w.error({docs.second->line + 1, docs.second->column + 1}, "",
             "more than one YAML document in a configuration file is not supported");
     return out;
   }
-  if (docs.empty()) {
+  if (docs.count == 0) {
     return out;
   }
   try {
-    w.document(docs.front());
+    w.document(docs.first);
   } catch (const YAML::Exception& e) {
     // Node access does not throw on a well-formed tree; this is a guard
     // against a yaml-cpp surprise, reported rather than propagated.

@@ -1,5 +1,7 @@
 #include "trop/formats/exclusion_edit.h"
 
+#include "yaml_documents.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <exception>
@@ -199,60 +201,18 @@ result<std::vector<port_exclusion>> parse_entries(const YAML::Node& seq) {
 // ---------------------------------------------------------------------------
 // YAML documents.
 
-// Records where each document starts; ignores everything else.
-class document_starts final : public YAML::EventHandler {
- public:
-  int last_start = -1;
-  int line = 0;
-  int column = 0;
-
-  void OnDocumentStart(const YAML::Mark& m) override {
-    last_start = m.pos;
-    line = m.line;
-    column = m.column;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
-
-// The documents of `body`. Not YAML::LoadAll: on some invalid texts (a stray
-// ',' where a document starts) yaml-cpp 0.7's parser reports an empty
-// document without consuming the token, so LoadAll loops forever, growing
-// its vector. Here a document that starts where the previous one did is an
-// error. Only the first document's tree is built (more are refused anyway).
-struct yaml_documents {
-  std::size_t count = 0;
-  YAML::Node first;  // null when count == 0
-};
+// The documents of `body` (formats_detail::load_yaml_documents); only the
+// first document's tree is built (more are refused anyway).
+using formats_detail::yaml_documents;
 
 result<yaml_documents> load_all(std::string_view body) {
   try {
-    std::istringstream in{std::string(body)};
-    YAML::Parser parser(in);
-    document_starts starts;
-    int previous = -1;
-    yaml_documents docs;
-    while (parser.HandleNextDocument(starts)) {
-      if (starts.last_start <= previous) {
-        std::string m("invalid YAML: the text cannot be parsed at line ");
-        m.append(std::to_string(starts.line + 1)).append(", column ");
-        m.append(std::to_string(starts.column + 1));
-        return invalid_argument(std::move(m));
-      }
-      previous = starts.last_start;
-      ++docs.count;
-    }
-    if (docs.count > 0) {
-      docs.first = YAML::Load(std::string(body));
+    yaml_documents docs = formats_detail::load_yaml_documents(body);
+    if (docs.stuck_at) {
+      std::string m("invalid YAML: the text cannot be parsed at line ");
+      m.append(std::to_string(docs.stuck_at->line + 1)).append(", column ");
+      m.append(std::to_string(docs.stuck_at->column + 1));
+      return invalid_argument(std::move(m));
     }
     return docs;
   } catch (const YAML::Exception& e) {

@@ -336,7 +336,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's message and position", "[quick]")
 TEST_CASE("Malformed documents: several documents, non-mapping top level, bad UTF-8", "[quick]") {
   config_error e = only_error(parse_project("project: a\n---\nproject: b\n"));
   CHECK(e.message.find("more than one YAML document") != std::string::npos);
-  CHECK(e.line == 3);
+  CHECK(e.line == 2);  // the "---" that starts the second document
 
   e = only_error(parse_project("- 1\n- 2\n"));
   CHECK(e.message == "invalid type: a sequence, expected a mapping");
@@ -618,3 +618,10 @@ reservations:
 }
 
 }  // namespace
+
+TEST_CASE("A stray comma where a document starts is an error, not an endless parse", "[quick]") {
+  // yaml-cpp 0.7's LoadAll loops forever (allocating) on this text.
+  auto out =
+      trop::parse_config_yaml(",\nproject: a\n", "/p/trop.yaml", trop::config_origin::project_file);
+  REQUIRE_FALSE(out.errors.empty());
+}
