@@ -42,15 +42,17 @@ int run_autoclean(const autoclean_options& opts, context& ctx) {
       ctx.info("");
       ctx.info("Pruned reservations:");
       for (const reservation& r : plan.pruned) {
-        ctx.info("  - Port " + std::to_string(r.port) + ": " + listing_path(r.key.path));
+        ctx.info(std::string("  - Port ") + std::to_string(r.port) + ": " +
+                 listing_path(r.key.path));
       }
     }
     if (!plan.expired.empty()) {
       ctx.info("");
       ctx.info("Expired reservations:");
       for (const reservation& r : plan.expired) {
-        ctx.info("  - Port " + std::to_string(r.port) + ": " + listing_path(r.key.path) + " (" +
-                 std::to_string(age_in_days(r, req.now)) + " days old)");
+        ctx.info(std::string("  - Port ") + std::to_string(r.port) + ": " +
+                 listing_path(r.key.path) + " (" + std::to_string(age_in_days(r, req.now)) +
+                 " days old)");
       }
     }
   } else {

@@ -36,8 +36,8 @@ int run_expire(const expire_options& opts, context& ctx) {
   if (ctx.verbose() && !plan.expired.empty()) {
     ctx.info(summary + ":");
     for (const reservation& r : plan.expired) {
-      ctx.info("  - Port " + std::to_string(r.port) + ": " + listing_path(r.key.path) + " (" +
-               std::to_string(age_in_days(r, req.now)) +
+      ctx.info(std::string("  - Port ") + std::to_string(r.port) + ": " + listing_path(r.key.path) +
+               " (" + std::to_string(age_in_days(r, req.now)) +
                " days old, project: " + listing_value(r.project) + ")");
     }
   } else {

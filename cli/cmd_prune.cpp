@@ -25,8 +25,9 @@ int run_prune(const prune_options& opts, context& ctx) {
   if (ctx.verbose() && !plan.pruned.empty()) {
     ctx.info(prefix + count + " reservation(s):");
     for (const reservation& r : plan.pruned) {
-      ctx.info("  - Port " + std::to_string(r.port) + ": " + listing_path(r.key.path) + " (tag: " +
-               listing_value(r.key.tag) + ", project: " + listing_value(r.project) + ")");
+      ctx.info(std::string("  - Port ") + std::to_string(r.port) + ": " + listing_path(r.key.path) +
+               " (tag: " + listing_value(r.key.tag) + ", project: " + listing_value(r.project) +
+               ")");
     }
   } else {
     ctx.info(prefix + count + " reservation(s) for non-existent paths");

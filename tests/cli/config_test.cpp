@@ -556,7 +556,8 @@ TEST_CASE("configuration errors exit 7 with file, field and position, and change
     } else if (!file.empty()) {
       write_file(fx.work() + "/" + file, c.text);
     }
-    const std::string expected = "Error: Configuration error: " + expand(c.message, fx) + "\n";
+    const std::string expected =
+        std::string("Error: Configuration error: ") + expand(c.message, fx) + "\n";
     for (const std::vector<std::string>& cmd : commands) {
       // TROP_PROJECT is read by reserve only (A.2 #12).
       bool project_var = !c.env.empty() && c.env[0].first == "TROP_PROJECT";

@@ -164,7 +164,7 @@ TEST_CASE("change permissions from configuration files and variables", "[quick][
   int n = 0;
   for (const auto& [var, value] : vars) {
     INFO(var);
-    std::string p = "p" + std::to_string(++n);
+    std::string p = std::string("p") + std::to_string(++n);
     CHECK(fx.run({"reserve", "--project", p}, with_env({{var, value}})).out == "5000\n");
     CHECK(find(fx.stored(), fx.work())->project == std::optional<std::string>(p));
   }
@@ -173,7 +173,7 @@ TEST_CASE("change permissions from configuration files and variables", "[quick][
   for (const char* yaml : {"allow_change_project: true\n", "allow_change: true\n"}) {
     INFO(yaml);
     trop::test::write_file(fx.work() + "/trop.yaml", yaml);
-    std::string p = "p" + std::to_string(++n);
+    std::string p = std::string("p") + std::to_string(++n);
     CHECK(fx.run({"reserve", "--project", p}).out == "5000\n");
   }
   // Task permissions are separate.
@@ -231,7 +231,8 @@ TEST_CASE("invalid --project, --task, TROP_PROJECT and TROP_TASK are exit 7", "[
   }
   CHECK_FALSE(std::filesystem::exists(fx.data_dir()));
   // 255 bytes after trimming is fine.
-  CHECK(fx.run({"reserve", "--project", " " + std::string(255, 'p') + " "}).out == "5000\n");
+  CHECK(fx.run({"reserve", "--project", std::string(" ") + std::string(255, 'p') + " "}).out ==
+        "5000\n");
   // Commands that do not use them ignore TROP_PROJECT and TROP_TASK (A.2 #12).
   CHECK(fx.run({"list"}, with_env({{"TROP_PROJECT", ""}, {"TROP_TASK", " "}})).exit_code == 0);
   CHECK(fx.run({"prune"}, with_env({{"TROP_PROJECT", ""}})).exit_code == 0);
@@ -538,8 +539,10 @@ TEST_CASE("ports held by a TCP or a UDP socket are skipped", "[quick][reserve]")
   CHECK(r.exit_code == 0);
   CHECK(r.out == port_text(b + 2) + "\n");
   // --verbose says why each candidate was skipped (A.2 #13).
-  CHECK(r.err.find("port " + port_text(b) + " skipped: occupied") != std::string::npos);
-  CHECK(r.err.find("port " + port_text(b + 1) + " skipped: occupied") != std::string::npos);
+  CHECK(r.err.find(std::string("port ") + port_text(b) + " skipped: occupied") !=
+        std::string::npos);
+  CHECK(r.err.find(std::string("port ") + port_text(b + 1) + " skipped: occupied") !=
+        std::string::npos);
   CHECK(without_trace(r.err).empty());
 
   // Skipping a protocol makes the port held only by that protocol usable.
@@ -615,8 +618,8 @@ TEST_CASE("an occupied --port falls back with a warning unless --ignore-occupied
   process_result r = reserve("a", {});
   CHECK(r.exit_code == 0);
   CHECK(r.out == port_text(b + 1) + "\n");
-  CHECK(r.err == "Warning: preferred port " + port_text(b) + " is occupied; reserved " +
-                     port_text(b + 1) + " instead\n");
+  CHECK(r.err == std::string("Warning: preferred port ") + port_text(b) +
+                     " is occupied; reserved " + port_text(b + 1) + " instead\n");
   r = reserve("b", {"--quiet"});
   CHECK(r.out == port_text(b + 2) + "\n");
   CHECK(r.err.empty());
@@ -626,8 +629,8 @@ TEST_CASE("an occupied --port falls back with a warning unless --ignore-occupied
   // Now it is reserved as well: no flag takes another key's port.
   r = reserve("d", {"--force"});
   CHECK(r.out == port_text(b + 3) + "\n");
-  CHECK(r.err == "Warning: preferred port " + port_text(b) + " is reserved; reserved " +
-                     port_text(b + 3) + " instead\n");
+  CHECK(r.err == std::string("Warning: preferred port ") + port_text(b) +
+                     " is reserved; reserved " + port_text(b + 3) + " instead\n");
 }
 
 TEST_CASE("--force takes an occupied preferred port; --skip-occupancy-check needs no warning",
@@ -671,7 +674,8 @@ TEST_CASE("occupied ports count as blockers when the range is exhausted", "[quic
   process_result r =
       fx.run({"reserve", "--min", port_text(b), "--max", port_text(b + 1), "--disable-autoclean"});
   CHECK(r.exit_code == 6);
-  CHECK(r.err == "Error: port range " + port_text(b) + "-" + port_text(b + 1) +
+  CHECK(r.err == std::string("Error: port range ") + port_text(b) + std::string("-") +
+                     port_text(b + 1) +
                      " exhausted: cleanup was skipped (automatic pruning and expiration "
                      "disabled); remaining blockers: reserved, occupied\n");
 }
