@@ -2,6 +2,7 @@
 
 #include "cmd_assert_data_dir.h"
 #include "cmd_autoclean.h"
+#include "cmd_autoreserve.h"
 #include "cmd_expire.h"
 #include "cmd_export.h"
 #include "cmd_import.h"
@@ -10,6 +11,7 @@
 #include "cmd_prune.h"
 #include "cmd_release.h"
 #include "cmd_reserve.h"
+#include "cmd_reserve_group.h"
 #include "cmd_validate.h"
 
 namespace trop::cli {
@@ -54,6 +56,10 @@ const command_info kCommands[] = {
      make<export_options, setup_export, run_export>},
     {"import", "Load reservations from an export or the original list JSON",
      make<import_options, setup_import, run_import>},
+    {"reserve-group", "Reserve the group of services defined in a configuration file",
+     make<reserve_group_options, setup_reserve_group, run_reserve_group>},
+    {"autoreserve", "Reserve the group of the nearest trop.yaml / trop.local.yaml",
+     make<autoreserve_options, setup_autoreserve, run_autoreserve>},
 };
 
 }  // namespace
