@@ -44,6 +44,13 @@ class mapped_file {
 class file_lock {
  public:
   virtual ~file_lock() = default;
+  // A one-byte note that the holder leaves for the next holder in the lock
+  // file's first byte. It is never synced: it tells a writer what a previous
+  // writer that died left in the page cache, which a power loss erases
+  // anyway (docs/FORMAT.md "Commit"). Missing or unreadable reads as 0;
+  // a failed write is ignored (the note only ever asks for more syncing).
+  virtual std::uint8_t read_note() { return 0; }
+  virtual void write_note(std::uint8_t value) { (void)value; }
 };
 
 enum class open_mode {
