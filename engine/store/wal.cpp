@@ -130,13 +130,22 @@ result<wal_scan> scan_wal(std::string_view bytes, std::uint64_t generation,
   wal_scan scan;
   if (bytes.size() < kWalHeaderBytes ||
       unmask_crc(load_u32(bytes.data() + 28)) != crc32c(bytes.substr(0, 28))) {
-    // A header torn while being written leaves a short or unchecksummed
-    // file with nothing after it. Anything longer is damage.
-    if (bytes.size() <= kWalHeaderBytes) {
-      scan.torn_tail = !bytes.empty();
-      return scan;
+    // A header torn while being written (a crash before the reset's
+    // fdatasync, then a power loss) leaves a short or unchecksummed header,
+    // followed by nothing, zeros, or the unsynced bytes of frames appended
+    // meanwhile. It is damage only if a frame of this generation that a
+    // writer had synced follows: frames are synced after their header.
+    scan.torn_tail = !bytes.empty();
+    for (std::uint64_t at = kWalHeaderBytes; at + kFrameHeaderBytes <= bytes.size(); at += 8) {
+      frame_view later{};
+      if (read_frame(bytes, at, &later) && later.generation == generation &&
+          (later.flags & kFrameSynced) != 0) {
+        return corruption("trop.db-wal: header checksum mismatch, but committed frame " +
+                          std::to_string(later.seq) + " follows it at offset " +
+                          std::to_string(at));
+      }
     }
-    return corruption("trop.db-wal: header checksum mismatch");
+    return scan;
   }
   if (std::memcmp(bytes.data(), kWalMagic, sizeof kWalMagic) != 0) {
     return corruption("trop.db-wal: not a trop write-ahead log (bad magic number)");

@@ -45,7 +45,7 @@ std::string encode_frame(std::uint64_t generation, std::uint64_t seq, std::uint3
 // What a scan of the WAL bytes found.
 struct wal_scan {
   enum class header_state {
-    absent,   // empty file, or a header torn while being written (no frames)
+    absent,   // empty file, or a header torn while being written (no synced frame after it)
     stale,    // an older generation: its frames are already in the image
     current,  // the generation the image expects
     newer,    // a newer generation than the image (a checkpoint raced a reader)
@@ -59,7 +59,7 @@ struct wal_scan {
 
 // Parses `bytes` (the whole WAL file) for the image of `generation`, whose
 // first frame must have sequence `first_seq`. Errors: corruption (a damaged
-// header with frames after it, a damaged frame followed by a synced frame, a
+// header or frame followed by a synced frame of this generation, a
 // checksummed frame that does not decode), unsupported_version.
 result<wal_scan> scan_wal(std::string_view bytes, std::uint64_t generation,
                           std::uint64_t first_seq);
