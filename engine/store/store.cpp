@@ -385,6 +385,13 @@ result<write_transaction> store::begin_write() const {
                         " (the image was replaced by an older copy?)");
     case wal_scan::header_state::absent:
     case wal_scan::header_state::stale:
+      if (wal_existed) {
+        // The image we mapped may be a checkpoint whose rename is not yet
+        // durable (its writer died before the directory fsync). Resetting
+        // the WAL destroys the frames the previous image needs, so the
+        // rename must reach the disk first.
+        TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
+      }
       TROP_RETURN_IF_ERROR(reset_wal(*t->wal, state->generation()));
       if (!wal_existed) {
         TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));

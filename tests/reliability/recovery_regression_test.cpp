@@ -113,3 +113,58 @@ TEST_CASE(
   REQUIRE(s->validate().is_ok());
   REQUIRE(dump(*s->read()).size() == 1);  // /first was only in the discarded log
 }
+
+TEST_CASE(
+    "A writer that finds a stale WAL makes the checkpoint's rename durable before it "
+    "resets the WAL",
+    "[quick]") {
+  // A writer dies at the directory fsync of a checkpoint: the new image is in
+  // place in the page cache, but a power loss may still undo its rename, and
+  // then the old image needs the old WAL's frames.
+  auto run = [](env* e) {
+    auto s = store::open(options_on(e, durability::full, 300));
+    for (int i = 0; i < 5; ++i) {
+      if (!commit_one(*s, record("/w/" + std::to_string(i), static_cast<std::uint16_t>(5000 + i)))
+               .is_ok()) {
+        return;
+      }
+    }
+  };
+  std::uint64_t crash_op = 0;
+  {
+    testing::mem_env probe;
+    fault_env f(&probe);
+    run(&f);
+    auto trace = f.trace();
+    // The first rename installs the empty store; the second is a checkpoint's.
+    const std::size_t created = find_event(trace, kind::rename, "/trop.db-new");
+    const std::size_t rename = find_event(trace, kind::rename, "/trop.db-new", created + 1);
+    const std::size_t dir_sync = find_event(trace, kind::sync_dir, "/data", rename);
+    REQUIRE(dir_sync < trace.size());
+    crash_op = durable_ops(trace, dir_sync + 1);
+  }
+  testing::mem_env e;
+  {
+    fault_env f(&e);
+    f.crash_at(crash_op);
+    run(&f);
+    REQUIRE(f.crashed());
+    auto trace = f.trace();
+    const std::size_t created = find_event(trace, kind::rename, "/trop.db-new");
+    const std::size_t rename = find_event(trace, kind::rename, "/trop.db-new", created + 1);
+    const std::size_t failed = find_event(trace, kind::sync_dir, "/data", rename);
+    REQUIRE(failed < trace.size());
+    REQUIRE(trace[failed].failed);
+  }
+  // The next writer (same page cache, no power loss) sees the new image and
+  // a stale WAL: the directory fsync must come before the WAL's truncate.
+  fault_env f(&e);
+  auto s = store::open(options_on(&f, durability::full, 300));
+  auto t = s->begin_write();
+  REQUIRE(t.is_ok());
+  auto trace = f.trace();
+  const std::size_t dir_sync = find_event(trace, kind::sync_dir, "/data");
+  const std::size_t truncate = find_event(trace, kind::truncate, "/trop.db-wal");
+  REQUIRE(truncate < trace.size());
+  REQUIRE(dir_sync < truncate);
+}
