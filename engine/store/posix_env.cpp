@@ -162,6 +162,20 @@ int lock_timer_signal() {
 class posix_lock final : public file_lock {
  public:
   explicit posix_lock(lock_slot* slot) : slot_(slot) {}
+  std::uint8_t read_note() override {
+    unsigned char b = 0;
+    ssize_t n;
+    do {
+      n = ::pread(slot_->fd, &b, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 ? b : 0;
+  }
+  void write_note(std::uint8_t value) override {
+    ssize_t n;
+    do {
+      n = ::pwrite(slot_->fd, &value, 1, 0);
+    } while (n < 0 && errno == EINTR);
+  }
   ~posix_lock() override {
     struct flock fl {};
     fl.l_type = F_UNLCK;

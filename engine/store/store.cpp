@@ -288,6 +288,9 @@ class transaction_impl {
   snapshot view;
   std::vector<wal_op> ops;
   bool only_touches = true;
+  // The last committed frame was written without a sync (refresh-only, or
+  // durability normal): it may not be durable yet.
+  bool tail_unsynced = false;
   bool finished = false;
   bool dry_run = false;
   std::chrono::microseconds waited{0};
@@ -401,6 +404,8 @@ result<write_transaction> store::begin_write() const {
     case wal_scan::header_state::current:
       TROP_RETURN_IF_ERROR(replay(*state, *scan));
       t->wal_end = scan->valid_end;
+      t->tail_unsynced =
+          !scan->frames.empty() && (scan->frames.back().flags & store_detail::kFrameSynced) == 0;
       if (scan->torn_tail) {
         // An uncommitted transaction's bytes: cut them off before appending.
         TROP_RETURN_IF_ERROR(t->wal->truncate(t->wal_end));
@@ -604,9 +609,26 @@ status write_transaction::commit() {
   const std::uint64_t seq = st.last_seq() + 1;
   std::string frame = store_detail::encode_frame(st.generation(), seq,
                                                  sync ? store_detail::kFrameSynced : 0, t.ops);
-  status s = write_all(*t.wal, t.wal_end, frame);
+  status s;
+  if (sync) {
+    // A synced-flagged frame after a damaged one makes the scan report
+    // corruption (FORMAT.md "WAL"), so every earlier frame must be durable
+    // before this one can reach the disk. It is, unless the last frame was
+    // written without a sync, or its writer died between its write and the
+    // end of its fdatasync (the lock file's note, set below, says so).
+    if (t.tail_unsynced || t.lock->read_note() != 0) {
+      s = t.wal->sync_data();
+    }
+    t.lock->write_note(1);
+  }
+  if (s.is_ok()) {
+    s = write_all(*t.wal, t.wal_end, frame);
+  }
   if (s.is_ok() && sync) {
     s = t.wal->sync_data();
+    if (s.is_ok()) {
+      t.lock->write_note(0);
+    }
   }
   if (!s.is_ok()) {
     // Best effort: cut the frame off so that the failed transaction cannot

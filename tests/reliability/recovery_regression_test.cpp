@@ -168,3 +168,73 @@ TEST_CASE(
   REQUIRE(truncate < trace.size());
   REQUIRE(dir_sync < truncate);
 }
+
+TEST_CASE(
+    "A synced commit after a refresh-only commit syncs the earlier frame before writing "
+    "its own",
+    "[quick]") {
+  testing::mem_env e;
+  fault_env f(&e);
+  auto s = store::open(options_on(&f, durability::full));
+  REQUIRE(commit_one(*s, record("/a", 5000)).is_ok());
+  // Refresh-only: the same record with a later last_used_at is written unsynced.
+  reservation touched = record("/a", 5000);
+  touched.last_used_at += 60;
+  f.clear_trace();
+  REQUIRE(commit_one(*s, touched).is_ok());
+  CHECK(find_event(f.trace(), kind::sync, "/trop.db-wal") == f.trace().size());
+  f.clear_trace();
+  REQUIRE(commit_one(*s, record("/b", 5001)).is_ok());
+  auto trace = f.trace();
+  const std::size_t pre = find_event(trace, kind::sync, "/trop.db-wal");
+  const std::size_t write = find_event(trace, kind::write, "/trop.db-wal");
+  const std::size_t post = find_event(trace, kind::sync, "/trop.db-wal", write);
+  REQUIRE(pre < write);
+  REQUIRE(post < trace.size());
+}
+
+TEST_CASE(
+    "A synced commit after a writer that died before its fdatasync finished syncs the "
+    "earlier frame first",
+    "[quick]") {
+  testing::mem_env e;
+  {
+    auto s = store::open(options_on(&e, durability::full));
+    REQUIRE(commit_one(*s, record("/a", 5000)).is_ok());
+  }
+  {
+    // This writer's frame is written, then it dies in its fdatasync (the
+    // last durable operation of the commit: no checkpoint is due).
+    auto probe = e.clone();
+    fault_env pf(probe.get());
+    REQUIRE(
+        commit_one(*store::open(options_on(&pf, durability::full)), record("/b", 5001)).is_ok());
+    fault_env crash(&e);
+    crash.crash_at(durable_ops(pf.trace(), pf.trace().size()));
+    REQUIRE(
+        commit_one(*store::open(options_on(&crash, durability::full)), record("/b", 5001)).code() ==
+        error_code::crashed);
+    auto trace = crash.trace();
+    const std::size_t sync = find_event(trace, kind::sync, "/trop.db-wal");
+    REQUIRE(sync < trace.size());
+    REQUIRE(trace[sync].failed);
+    REQUIRE(find_event(trace, kind::write, "/trop.db-wal") < sync);
+  }
+  // The page cache still holds /b's flagged frame; the next synced commit
+  // must make it durable before its own frame can reach the disk.
+  fault_env f(&e);
+  auto s = store::open(options_on(&f, durability::full));
+  REQUIRE(commit_one(*s, record("/c", 5002)).is_ok());
+  auto trace = f.trace();
+  const std::size_t pre = find_event(trace, kind::sync, "/trop.db-wal");
+  const std::size_t write = find_event(trace, kind::write, "/trop.db-wal");
+  REQUIRE(pre < write);
+  // Once a commit finished cleanly, the next one syncs once.
+  f.clear_trace();
+  REQUIRE(commit_one(*s, record("/d", 5003)).is_ok());
+  trace = f.trace();
+  const std::size_t w = find_event(trace, kind::write, "/trop.db-wal");
+  CHECK(find_event(trace, kind::sync, "/trop.db-wal") > w);
+  CHECK(find_event(trace, kind::sync, "/trop.db-wal",
+                   find_event(trace, kind::sync, "/trop.db-wal") + 1) == trace.size());
+}
