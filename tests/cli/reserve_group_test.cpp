@@ -527,6 +527,39 @@ TEST_CASE("reserve-group: an occupied port moves the base unless probing is skip
   CHECK(r.out == "A=" + std::to_string(p) + "\n");
 }
 
+TEST_CASE("reserve-group: each occupancy flag turns off only its own probes",
+          "[quick][reserve-group]") {
+  trop_fixture fx;
+  trop::testing::bound_socket held(trop::probe_protocol::tcp, trop::probe_family::ipv4, "127.0.0.1",
+                                   0, true);
+  const int p = held.port();
+  if (p > 65000) {
+    return;
+  }
+  write_file(fx.work() + "/trop.yaml", "ports: {min: " + std::to_string(p) +
+                                           ", max: " + std::to_string(p + 20) +
+                                           "}\nreservations:\n  services:\n    a: {offset: 0}\n");
+  auto planned = [&](std::vector<std::string> flags, trop::test::env_changes env = {}) {
+    std::vector<std::string> args = {"reserve-group", "trop.yaml", "--dry-run"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    process_result r = fx.run(args, with_env(env));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::size_t at = r.err.rfind("  a: ");
+    REQUIRE(at != std::string::npos);
+    return std::stoi(r.err.substr(at + 5)) - p;  // 0: the held port was taken, 1: skipped
+  };
+  CHECK(planned({}) == 1);
+  CHECK(planned({"--skip-occupancy-check"}) == 0);
+  CHECK(planned({"--skip-tcp"}) == 0);
+  CHECK(planned({"--skip-ipv4"}) == 0);
+  CHECK(planned({"--skip-udp"}) == 1);
+  CHECK(planned({"--skip-ipv6"}) == 1);
+  CHECK(planned({"--check-all-interfaces"}) == 1);
+  CHECK(planned({}, {{"TROP_SKIP_OCCUPANCY_CHECK", "true"}}) == 0);
+  CHECK(planned({}, {{"TROP_SKIP_TCP", "1"}}) == 0);
+}
+
 TEST_CASE("reserve-group: the path guard (exit 1) and its bypasses", "[quick][reserve-group]") {
   trop_fixture fx;
   std::string elsewhere = fx.make_dir("elsewhere");
@@ -648,6 +681,9 @@ TEST_CASE("reserve-group: project and task are sticky when given explicitly",
         0);
   CHECK(fx.run({"reserve-group", "trop.yaml", "--task", "t3", "--allow-change"}).exit_code == 0);
   CHECK(fx.run({"reserve-group", "trop.yaml", "--task", "t4", "--force"}).exit_code == 0);
+  CHECK(fx.run({"reserve-group", "trop.yaml", "--allow-project-change"},
+               with_env({{"TROP_PROJECT", "p1"}}))
+            .exit_code == 0);
   CHECK(fx.run({"reserve-group", "trop.yaml"},
                with_env({{"TROP_PROJECT", "p2"}, {"TROP_ALLOW_PROJECT_CHANGE", "1"}}))
             .exit_code == 0);
