@@ -119,6 +119,39 @@ std::uint16_t parse_port_argument(std::string_view text) {
   return static_cast<std::uint16_t>(v);
 }
 
+std::uint16_t parse_u16_positional(std::string_view text, std::string_view name) {
+  std::string_view digits = text;
+  if (!digits.empty() && digits[0] == '+') {
+    digits.remove_prefix(1);
+  }
+  const std::string prefix =
+      std::string("invalid value '").append(text).append("' for '").append(name).append("': ");
+  if (digits.empty()) {
+    throw usage_failure(prefix + (text.empty() ? "cannot parse integer from empty string"
+                                               : "invalid digit found in string"));
+  }
+  std::uint32_t v = 0;
+  bool too_large = false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      throw usage_failure(prefix + "invalid digit found in string");
+    }
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+    if (v > 65535) {
+      too_large = true;  // keep scanning: a later non-digit is the better message
+      v = 65536;
+    }
+  }
+  if (too_large) {
+    throw usage_failure(prefix + std::string(text) + " is not in 0..=65535");
+  }
+  return static_cast<std::uint16_t>(v);
+}
+
+cli_error port_zero() {
+  return invalid_arguments("invalid port 0: port 0 is invalid");
+}
+
 void enforce_path_guard(context& ctx, const std::string& target, bool bypass) {
   if (bypass) {
     return;

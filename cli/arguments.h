@@ -30,6 +30,14 @@ std::uint16_t parse_port_argument(std::string_view text);
 // The same for a named option: --min and --max say "invalid --min value: ...".
 std::uint16_t parse_port_argument(std::string_view text, std::string_view option);
 
+// A <PORT> positional typed u16 the way clap parses it (Rust's u16::from_str:
+// an optional '+', decimal digits). Not a number or above 65535: a usage
+// error naming `name` (exit 2). 0 passes; callers refuse it with port_zero().
+std::uint16_t parse_u16_positional(std::string_view text, std::string_view name);
+// "Invalid arguments: invalid port 0: port 0 is invalid" (exit 4), the error
+// of assert-port and port-info for port 0 (SPEC B §12.10, §12.12).
+cli_error port_zero();
+
 // The path-relationship guard unless `bypass`. Exit 1 on a violation.
 void enforce_path_guard(context& ctx, const std::string& target, bool bypass);
 

@@ -1,17 +1,24 @@
 #include "commands.h"
 
 #include "cmd_assert_data_dir.h"
+#include "cmd_assert_port.h"
+#include "cmd_assert_reservation.h"
 #include "cmd_autoclean.h"
 #include "cmd_autoreserve.h"
 #include "cmd_expire.h"
 #include "cmd_export.h"
 #include "cmd_import.h"
+#include "cmd_init.h"
 #include "cmd_list.h"
+#include "cmd_list_projects.h"
 #include "cmd_migrate.h"
+#include "cmd_port_info.h"
 #include "cmd_prune.h"
 #include "cmd_release.h"
 #include "cmd_reserve.h"
 #include "cmd_reserve_group.h"
+#include "cmd_show_data_dir.h"
+#include "cmd_show_path.h"
 #include "cmd_validate.h"
 
 namespace trop::cli {
@@ -42,6 +49,20 @@ const command_info kCommands[] = {
     {"list", "List reservations", make<list_options, setup_list, run_list>},
     {"assert-data-dir", "Succeed when the data directory exists (and is valid)",
      make<assert_data_dir_options, setup_assert_data_dir, run_assert_data_dir>},
+    {"assert-reservation", "Succeed when a directory (and tag) has a reservation; print its port",
+     make<assert_reservation_options, setup_assert_reservation, run_assert_reservation>},
+    {"assert-port", "Succeed when a port is reserved",
+     make<assert_port_options, setup_assert_port, run_assert_port>},
+    {"port-info", "Show the reservation of a port (and who uses it now)",
+     make<port_info_options, setup_port_info, run_port_info>},
+    {"show-data-dir", "Print the data directory",
+     make<show_data_dir_options, setup_show_data_dir, run_show_data_dir>},
+    {"show-path", "Print the path a reservation would be recorded under",
+     make<show_path_options, setup_show_path, run_show_path>},
+    {"list-projects", "List the distinct projects of all reservations",
+     make<list_projects_options, setup_list_projects, run_list_projects>},
+    {"init", "Create the data directory and an empty store",
+     make<init_options, setup_init, run_init>},
     {"prune", "Remove reservations whose directory no longer exists",
      make<prune_options, setup_prune, run_prune>},
     {"expire", "Remove reservations unused for more than N days",
