@@ -5,6 +5,9 @@
 #include "cmd_assert_reservation.h"
 #include "cmd_autoclean.h"
 #include "cmd_autoreserve.h"
+#include "cmd_compact_exclusions.h"
+#include "cmd_completions.h"
+#include "cmd_exclude.h"
 #include "cmd_expire.h"
 #include "cmd_export.h"
 #include "cmd_import.h"
@@ -17,6 +20,7 @@
 #include "cmd_release.h"
 #include "cmd_reserve.h"
 #include "cmd_reserve_group.h"
+#include "cmd_scan.h"
 #include "cmd_show_data_dir.h"
 #include "cmd_show_path.h"
 #include "cmd_validate.h"
@@ -81,6 +85,14 @@ const command_info kCommands[] = {
      make<reserve_group_options, setup_reserve_group, run_reserve_group>},
     {"autoreserve", "Reserve the group of the nearest trop.yaml / trop.local.yaml",
      make<autoreserve_options, setup_autoreserve, run_autoreserve>},
+    {"scan", "List the occupied ports of the range (and exclude them)",
+     make<scan_options, setup_scan, run_scan>},
+    {"exclude", "Add a port or range to excluded_ports of a configuration file",
+     make<exclude_options, setup_exclude, run_exclude>},
+    {"compact-exclusions", "Rewrite a file's excluded_ports as the minimal sorted list",
+     make<compact_exclusions_options, setup_compact_exclusions, run_compact_exclusions>},
+    {"completions", "Print a completion script for bash, zsh or fish",
+     make<completions_options, setup_completions, run_completions>},
 };
 
 }  // namespace

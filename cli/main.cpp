@@ -2,7 +2,9 @@
 // outcome to the exit codes of SPEC B §3.
 #include <csignal>
 #include <new>
+#include <string_view>
 
+#include "cmd_completions.h"
 #include "command_line.h"
 #include "context.h"
 #include "errors.h"
@@ -13,6 +15,12 @@ int main(int argc, char** argv) {
   // A closed stdout (e.g. `trop list | head -1`) must be an I/O error (exit 5),
   // not a silent death by signal.
   std::signal(SIGPIPE, SIG_IGN);
+
+  // The build-time generator of the man page and completion scripts
+  // (cli/CMakeLists.txt); hidden from --help and from the completions.
+  if (argc == 3 && std::string_view(argv[1]) == kGenerateDocsCommand) {
+    return generate_docs(argv[2]);
+  }
 
   invocation inv = parse_command_line(argc, argv);
   if (inv.exit_code >= 0) {

@@ -45,6 +45,17 @@ class option_sink {
   // required positional is a usage error; the command validates the text.
   virtual void positional(std::string_view name, std::optional<std::string>* target, bool required,
                           std::string_view help) = 0;
+
+  // A positional argument whose value is one of `values` (exact spelling).
+  // The command checks the value itself (its exit code is the command's
+  // business); the list feeds completions and documentation. By default it
+  // is declared as a plain positional.
+  virtual void positional_choice(std::string_view name, std::optional<std::string>* target,
+                                 bool required, std::vector<std::string> values,
+                                 std::string_view help) {
+    (void)values;
+    positional(name, target, required, help);
+  }
 };
 
 }  // namespace trop::cli
