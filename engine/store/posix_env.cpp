@@ -313,7 +313,7 @@ class posix_env final : public env {
 
   status rename(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) {
-      return errno_status("rename", from + " to", errno);
+      return errno_status("rename", from + " to " + to, errno);
     }
     return status::ok();
   }

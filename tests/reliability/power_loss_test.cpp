@@ -40,6 +40,7 @@ reference make_reference(durability mode) {
   ref.states.push_back({});
   for (const step& st : ref.steps) {
     step_result r = run_step(*s, st, mode);
+    INFO(kind_name(st.kind) << " " << st.path << ": " << r.st.message());
     REQUIRE(r.st.is_ok());
     REQUIRE(dump(*s->read()) == r.after);
     ref.states.push_back(r.after);
@@ -59,6 +60,7 @@ run_outcome run_until_failure(const store& s, const reference& ref, durability m
   for (const step& st : ref.steps) {
     step_result r = run_step(s, st, mode);
     if (!r.st.is_ok()) {
+      INFO(kind_name(st.kind) << " " << st.path << ": " << r.st.message());
       REQUIRE(r.st.code() == error_code::crashed);
       break;
     }

@@ -163,9 +163,10 @@ step_result run_step(const store& s, const step& st, durability mode) {
     }
   }
   if (!planned.is_ok()) {
-    FAIL("step " << kind_name(st.kind) << " " << st.path
-                 << " failed to plan: " << planned.message());
+    out.st = planned;
+    return out;
   }
+  out.planned = true;
   out.wrote = t->has_changes();
   out.synced = out.wrote && mode == durability::full && st.kind != step_kind::touch;
   out.after = dump(t->view());

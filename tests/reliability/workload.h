@@ -29,14 +29,16 @@ const char* kind_name(step_kind k);
 std::vector<step> make_steps(int count);
 
 struct step_result {
-  status st;                       // begin_write or commit failure; ok otherwise
+  status st;                       // begin_write, planning or commit failure; ok otherwise
+  bool planned = false;            // begin_write and planning succeeded (st is the commit's)
   bool wrote = false;              // a frame was (to be) written
   bool synced = false;             // durable when acknowledged (full durability, not refresh-only)
   std::vector<reservation> after;  // the state had the commit succeeded
 };
 
-// Runs one step in its own write transaction and commits it. Planning
-// failures (which the workload never provokes) fail the test.
+// Runs one step in its own write transaction and commits it. A planning
+// failure (only possible when earlier steps failed, e.g. a migrate of a key
+// that was never created) aborts the transaction and is returned.
 step_result run_step(const store& s, const step& st, durability mode);
 
 // Every record of a snapshot, in key order; throws on error.
