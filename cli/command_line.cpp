@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fast_parse.h"
 #include "output.h"
 #include "trop/paths.h"
 
@@ -186,6 +187,10 @@ invocation parse_command_line(int argc, const char* const* argv) {
     print_usage_error({}, "unrecognized subcommand '" + std::string(pre.word) + "'");
     inv.exit_code = kExitUsage;
     return inv;
+  }
+
+  if (only != nullptr && fast_parse(argc, argv, *only, &inv)) {
+    return inv;  // the common case, without building a CLI11 App
   }
 
   CLI::App app{kDescription, "trop"};

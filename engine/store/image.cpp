@@ -218,6 +218,10 @@ std::uint64_t image_reader::bitmap_word(std::uint32_t w) const {
   return load_u64(read_logical(header_.bitmap.offset + std::uint64_t{w} * 8, 8).data());
 }
 
+std::string image_reader::bitmap_bytes() const {
+  return read_logical(header_.bitmap.offset, kBitmapBytes);
+}
+
 std::uint32_t image_reader::key_index_entry(std::uint32_t ordinal) const {
   return load_u32(read_logical(header_.key_index.offset + std::uint64_t{ordinal} * 4, 4).data());
 }

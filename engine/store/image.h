@@ -61,6 +61,8 @@ class image_reader {
   std::uint32_t lower_bound(const reservation_key& key) const;
   // Reads one 64-bit word of the occupancy bitmap (ports 64*w .. 64*w+63).
   std::uint64_t bitmap_word(std::uint32_t w) const;
+  // The whole 8 KiB occupancy bitmap.
+  std::string bitmap_bytes() const;
 
   // Verifies every page and every invariant of the image (validate()).
   void check_everything() const;

@@ -1,5 +1,6 @@
 #include "store/store_state.h"
 
+#include "store/coding.h"
 #include "store/corrupt_error.h"
 
 namespace trop {
@@ -82,9 +83,11 @@ void store_state::load_bitmap() const {
   if (!bitmap_.empty() || !image_) {
     return;
   }
+  // One read of the whole 8 KiB bitmap (three pages checked once).
+  std::string bytes = image_->bitmap_bytes();
   bitmap_.resize(1024);
   for (std::uint32_t w = 0; w < 1024; ++w) {
-    bitmap_[w] = image_->bitmap_word(w);
+    bitmap_[w] = store_detail::load_u64(bytes.data() + std::size_t{w} * 8);
   }
 }
 
