@@ -407,16 +407,21 @@ TEST_CASE("the bash function proposes exactly the commands and flags of --help",
 TEST_CASE("the bash function completes file names for path values", "[quick][completions]") {
   trop_fixture fx;
   write_file(fx.root() + "/config-one.yaml", "");
+  write_file(fx.root() + "/odd name*.json", "");
+  write_file(fx.root() + "/odd namex.json", "");
   const std::string prefix = fx.root() + "/config-o";
   const std::vector<std::vector<std::string>> got =
       bash_complete(fx, {{"trop", "validate", prefix},
                          {"trop", "reserve", "--path", prefix},
                          {"trop", "--data-dir", prefix},
-                         {"trop", "assert-port", prefix}});
+                         {"trop", "assert-port", prefix},
+                         {"trop", "import", fx.root() + "/odd n"}});
   CHECK(got[0] == std::vector<std::string>{fx.root() + "/config-one.yaml"});
   CHECK(got[1] == std::vector<std::string>{fx.root() + "/config-one.yaml"});
   CHECK(got[2] == std::vector<std::string>{fx.root() + "/config-one.yaml"});
   CHECK(got[3].empty());  // a PORT is not a file
+  // Names with a space and a glob character come back whole and unexpanded.
+  CHECK(got[4] == sorted({fx.root() + "/odd name*.json", fx.root() + "/odd namex.json"}));
 }
 
 TEST_CASE("the fish script proposes real subcommands and flags", "[quick][completions]") {
