@@ -18,6 +18,10 @@
 #include "stats.h"
 #include "store_check.h"
 
+#ifdef TROP_BENCH_HAVE_SQLITE
+#include "sqlite_reserve.h"
+#endif
+
 namespace trop::bench {
 namespace {
 
@@ -130,6 +134,16 @@ void run_latency(const mode_context& ctx) {
       env);
   prepared_command list(o.trop_binary, trop_args({"list", "--format", "json"}), io, env);
 
+  // --vs-sqlite: the original tool's reserve transaction in a process of its
+  // own, new and existing key, on a database of the same size.
+  const bool with_sqlite = o.vs_sqlite && executable(o.sqlite_reserve_binary);
+  const std::string sqlite_db = dir.sub("baseline.sqlite");
+  const std::string sqlite_sync = o.trop_durability == "normal" ? "normal" : "full";
+  auto sqlite_args = [&](const std::string& key) {
+    return std::vector<std::string>{sqlite_db, key, sqlite_sync, "5000", "7000"};
+  };
+  prepared_command sqlite_existing(o.sqlite_reserve_binary, sqlite_args(existing_path), io, env);
+
   // Indices into `cases`, in the order a round runs them.
   enum : std::size_t {
     kFloorA,
@@ -140,6 +154,8 @@ void run_latency(const mode_context& ctx) {
     kReserveExisting,
     kList,
     kRelease,
+    kSqliteNew,
+    kSqliteExisting,
     kCaseCount
   };
   std::vector<latency_case> cases(kCaseCount);
@@ -152,11 +168,22 @@ void run_latency(const mode_context& ctx) {
   cases[kReserveExisting] = {"reserve, existing key", "a", reserve_existing.display(), {}};
   cases[kList] = {"list --format json", "a", list.display(), {}};
   cases[kRelease] = {"release", "b", "", {}};
+  cases[kSqliteNew] = {"SQLite helper, new key (synchronous=" +
+                           std::string(sqlite_sync == "full" ? "FULL" : "NORMAL") + ")",
+                       "b",
+                       "",
+                       {}};
+  cases[kSqliteExisting] = {"SQLite helper, existing key", "a", sqlite_existing.display(), {}};
   for (auto& c : cases) {
     c.samples.reserve(o.runs);
   }
 
   std::optional<int> existing_port;
+  std::optional<int> sqlite_existing_port;
+#ifdef TROP_BENCH_HAVE_SQLITE
+  // Releases each round's new SQLite key (unmeasured), as the trop round does.
+  std::unique_ptr<sqlite_store> sqlite_conn;
+#endif
   // Runs one command; false (with an error in the report) if it failed.
   auto run = [&](const prepared_command& cmd, std::vector<double>* samples) -> bool {
     spawn_outcome r = cmd.run();
@@ -195,13 +222,16 @@ void run_latency(const mode_context& ctx) {
         o.trop_binary, trop_args({"reserve", "--path", key, "--allow-unrelated-path"}), io, env);
     prepared_command release(
         o.trop_binary, trop_args({"release", "--path", key, "--allow-unrelated-path"}), io, env);
+    prepared_command sqlite_new(o.sqlite_reserve_binary, sqlite_args(key), io, env);
     if (measure && cases[kReserveNew].command.empty()) {
       cases[kReserveNew].command = reserve_new.display();
       cases[kRelease].command = release.display();
+      cases[kSqliteNew].command = sqlite_new.display();
     }
     std::vector<std::size_t> order;
     for (std::size_t c = 0; c < kCaseCount; ++c) {
-      if (c != kStatic || noop_static) {
+      if ((c != kStatic || noop_static) &&
+          ((c != kSqliteNew && c != kSqliteExisting) || with_sqlite)) {
         order.push_back(c);
       }
     }
@@ -277,6 +307,25 @@ void run_latency(const mode_context& ctx) {
           }
           new_port.reset();
           break;
+        case kSqliteNew:
+        case kSqliteExisting: {
+          const prepared_command& cmd = c == kSqliteNew ? sqlite_new : sqlite_existing;
+          if (!run(cmd, sink)) {
+            return false;
+          }
+          auto port = reserved_port(cmd);
+          if (c == kSqliteExisting && port && sqlite_existing_port &&
+              *port != *sqlite_existing_port) {
+            out.violations.push_back("latency: the SQLite baseline's existing key moved");
+          }
+#ifdef TROP_BENCH_HAVE_SQLITE
+          if (c == kSqliteNew && sqlite_conn && !sqlite_conn->release(key)) {
+            out.errors.push_back("latency: cannot release " + key + " from the SQLite baseline");
+            return false;
+          }
+#endif
+          break;
+        }
         default:
           break;
       }
@@ -300,6 +349,35 @@ void run_latency(const mode_context& ctx) {
     return;
   }
   existing_port = reserved_port(reserve_existing);
+#ifdef TROP_BENCH_HAVE_SQLITE
+  if (with_sqlite) {
+    // The baseline database gets the same records (same keys and ports).
+    if (std::string err = sqlite_store::create(sqlite_db); !err.empty()) {
+      out.errors.push_back("latency: " + err);
+      return;
+    }
+    if (o.store_size > 0) {
+      std::vector<std::pair<std::string, std::uint16_t>> rows;
+      std::vector<std::uint16_t> ports = shuffled_ports(20240601);
+      for (std::size_t i = 0; i < o.store_size; ++i) {
+        rows.emplace_back(key_path("p", i + 1), ports[i]);
+      }
+      if (std::string err = sqlite_store::insert_all(sqlite_db, rows); !err.empty()) {
+        out.errors.push_back("latency: " + err);
+        return;
+      }
+    }
+    if (!run(sqlite_existing, nullptr)) {
+      return;
+    }
+    sqlite_existing_port = reserved_port(sqlite_existing);
+    sqlite_conn = std::make_unique<sqlite_store>(sqlite_db, false, std::chrono::milliseconds(5000));
+    if (!sqlite_conn->error().empty()) {
+      out.errors.push_back("latency: " + sqlite_conn->error());
+      return;
+    }
+  }
+#endif
   for (std::size_t i = 0; i < o.warmup; ++i) {
     if (!round(i, false)) {
       return;
@@ -378,6 +456,17 @@ void run_latency(const mode_context& ctx) {
   for (auto& v : check.violations) {
     out.violations.push_back("latency: " + v);
   }
+#ifdef TROP_BENCH_HAVE_SQLITE
+  if (with_sqlite) {
+    sqlite_conn.reset();
+    if (std::string err = check_sqlite_store(sqlite_db, o.store_size + 1); !err.empty()) {
+      out.violations.push_back("latency: " + err);
+    }
+    add_target(out, "reserve new key ÷ SQLite helper new key (median)",
+               ratio(sums[kReserveNew].median_us, sums[kSqliteNew].median_us), 1.0,
+               "trop's whole command vs the bare SQLite transaction; lower is better");
+  }
+#endif
 }
 
 }  // namespace trop::bench

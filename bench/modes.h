@@ -24,11 +24,14 @@ void run_latency(const mode_context& ctx);
 void run_scale(const mode_context& ctx);
 // Write transactions per second in one process, durability full and normal.
 void run_txn(const mode_context& ctx);
+// N processes reserving K keys each: binary, library, spawn limit, SQLite.
+void run_concurrent(const mode_context& ctx);
 
 // Adds one row to the report's "targets" table (created on first use).
-// `limit` is the target for `measured` (lower is better).
+// `limit` is the target for `measured`: an upper bound, or a lower
+// bound when `higher_is_better`.
 void add_target(report& out, const std::string& name, double measured, double limit,
-                const std::string& detail);
+                const std::string& detail, bool higher_is_better = false);
 
 // Microseconds elapsed since `start`.
 inline double micros_since(std::chrono::steady_clock::time_point start) {

@@ -17,6 +17,9 @@
 #ifndef TROP_BENCH_NOOP_SYNC
 #define TROP_BENCH_NOOP_SYNC ""
 #endif
+#ifndef TROP_BENCH_SQLITE_RESERVE
+#define TROP_BENCH_SQLITE_RESERVE ""
+#endif
 
 namespace trop::bench {
 namespace {
@@ -27,7 +30,7 @@ constexpr const char* kHelp = R"(trop-bench: benchmarks of trop's storage engine
 
 Usage: trop-bench [MODE...] [OPTIONS]
 
-Modes (default: latency scale txn):
+Modes (default: latency scale txn concurrent):
   latency   one `trop` process end to end (reserve new key, reserve existing key,
             list --format json, release; `trop --version` for start-up alone),
             median and p99 over --runs runs, against floors measured in the same run:
@@ -37,6 +40,14 @@ Modes (default: latency scale txn):
             normal and full), release, checkpoint, list and validate, with the WAL as
             use leaves it and right after a checkpoint; ratios largest/smallest
   txn       write transactions per second in one process, durability full and normal
+  concurrent
+            N processes at once (--workers), each reserving K new keys (--keys):
+            through the trop binary (a driver process per worker spawns
+            `trop reserve` K times), through the library (each process opens the
+            store and runs K write transactions), and the trivial C program spawned
+            the same way (the process-throughput limit); calls/s, p50/p99, lock
+            wait; afterwards no port may be held twice and every key must hold the
+            port it was given. With --vs-sqlite, the SQLite baseline too.
   smoke     a few-second run of all modes that also checks correctness (no port held
             twice, each key one port, validate() clean); no timing assertions.
             Same as --quick.
@@ -64,6 +75,18 @@ Options:
                            a reserve on the empty WAL (default 50)
   --scan-budget N          scale: records visited per size by list/validate (default 2000000)
   --txn-count N            txn: transactions per durability mode (default 2000)
+  --workers N,N,...        concurrent: process counts (default 1,2,4,8,16,32; max 64)
+  --keys K                 concurrent: new keys per worker (default 50; workers × K <= 2001,
+                           trop's default range 5000-7000)
+  --repeat R               concurrent: runs per series and N, shuffled (default 3); calls/s
+                           is the median of the runs
+  --concurrent-durability LIST
+                           concurrent: full, normal or full,normal (default full,normal)
+  --vs-sqlite              add the SQLite baseline (the original tool's reserve transaction:
+                           WAL, BEGIN IMMEDIATE, synchronous=FULL/NORMAL for full/normal) to
+                           concurrent (helper process and in-process) and latency
+  --sqlite-reserve PATH    the SQLite helper (default: trop_bench_sqlite_reserve built alongside)
+  --svg FILE               write a chart (SVG) of the concurrent and scale results
   --tmp DIR                where temporary data dirs go (default $TMPDIR or /tmp);
                            its file system is what `latency` and `txn` measure
   --keep                   keep the temporary data dirs
@@ -117,6 +140,10 @@ parsed_options parse_options(int argc, char** argv) {
   o.noop_binary = TROP_BENCH_NOOP;
   o.noop_sync_binary = TROP_BENCH_NOOP_SYNC;
   o.noop_static_binary = TROP_BENCH_NOOP_STATIC;
+  o.sqlite_reserve_binary = TROP_BENCH_SQLITE_RESERVE;
+#ifdef TROP_BENCH_HAVE_SQLITE
+  o.sqlite_available = true;
+#endif
   const char* tmpdir = std::getenv("TMPDIR");
   o.tmp_root = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
 
@@ -153,7 +180,7 @@ parsed_options parse_options(int argc, char** argv) {
       p.exit_code = 0;
       return p;
     }
-    if (arg == "latency" || arg == "scale" || arg == "txn") {
+    if (arg == "latency" || arg == "scale" || arg == "txn" || arg == "concurrent") {
       o.modes.push_back(arg);
     } else if (arg == "smoke" || arg == "--quick") {
       o.smoke = true;
@@ -177,6 +204,40 @@ parsed_options parse_options(int argc, char** argv) {
         p.exit_code = usage_error("--noop-static needs a path");
         return p;
       }
+    } else if (arg == "--sqlite-reserve") {
+      if (!take(&o.sqlite_reserve_binary)) {
+        p.exit_code = usage_error("--sqlite-reserve needs a path");
+        return p;
+      }
+    } else if (arg == "--vs-sqlite") {
+      if (!o.sqlite_available) {
+        p.exit_code = usage_error(
+            "--vs-sqlite: this trop-bench was built without SQLite (install libsqlite3-dev and "
+            "rebuild)");
+        return p;
+      }
+      o.vs_sqlite = true;
+    } else if (arg == "--svg") {
+      if (!take(&o.svg_file) || o.svg_file.empty()) {
+        p.exit_code = usage_error("--svg needs a file name");
+        return p;
+      }
+    } else if (arg == "--workers") {
+      std::string v;
+      if (!take(&v) || !parse_sizes(v, &o.workers) ||
+          *std::max_element(o.workers.begin(), o.workers.end()) > 64) {
+        p.exit_code = usage_error("--workers needs a comma-separated list of 1..64");
+        return p;
+      }
+    } else if (arg == "--concurrent-durability") {
+      std::string v;
+      if (!take(&v) || (v != "full" && v != "normal" && v != "full,normal" && v != "normal,full")) {
+        p.exit_code = usage_error("--concurrent-durability needs full, normal or full,normal");
+        return p;
+      }
+      o.concurrent_durability = v == "full"     ? std::vector<std::string>{"full"}
+                                : v == "normal" ? std::vector<std::string>{"normal"}
+                                                : std::vector<std::string>{"full", "normal"};
     } else if (arg == "--trop-durability") {
       if (!take(&o.trop_durability) ||
           (o.trop_durability != "full" && o.trop_durability != "normal")) {
@@ -191,6 +252,8 @@ parsed_options parse_options(int argc, char** argv) {
                                      : arg == "--checkpoint-iterations" ? &o.checkpoint_iterations
                                      : arg == "--scan-budget"           ? &o.scan_budget
                                      : arg == "--txn-count"             ? &o.txn_count
+                                     : arg == "--keys"                  ? &o.keys_per_worker
+                                     : arg == "--repeat"                ? &o.repeat
                                                                         : nullptr) {
       if (!take_count(target)) {
         p.exit_code = usage_error(arg + " needs a non-negative integer");
@@ -233,7 +296,7 @@ parsed_options parse_options(int argc, char** argv) {
   }
   if (o.smoke) {
     // A few seconds in all: enough to exercise every path, not to measure.
-    o.modes = {"latency", "scale", "txn"};
+    o.modes = {"latency", "scale", "txn", "concurrent"};
     o.runs = std::min<std::size_t>(o.runs, 10);
     o.warmup = std::min<std::size_t>(o.warmup, 1);
     o.sizes = {10, 1000};
@@ -242,11 +305,18 @@ parsed_options parse_options(int argc, char** argv) {
     o.checkpoint_iterations = std::min<std::size_t>(o.checkpoint_iterations, 5);
     o.scan_budget = std::min<std::size_t>(o.scan_budget, 20000);
     o.txn_count = std::min<std::size_t>(o.txn_count, 200);
+    o.workers = {1, 4};
+    o.keys_per_worker = std::min<std::size_t>(o.keys_per_worker, 5);
+    o.repeat = 1;
+    // Uniqueness is checked for the baseline as well when it is built.
+    o.vs_sqlite = o.sqlite_available;
   } else if (o.modes.empty()) {
-    o.modes = {"latency", "scale", "txn"};
+    o.modes = {"latency", "scale", "txn", "concurrent"};
   }
-  if (o.runs == 0 || o.iterations == 0 || o.txn_count == 0) {
-    p.exit_code = usage_error("--runs, --iterations and --txn-count must be at least 1");
+  if (o.runs == 0 || o.iterations == 0 || o.txn_count == 0 || o.keys_per_worker == 0 ||
+      o.repeat == 0) {
+    p.exit_code =
+        usage_error("--runs, --iterations, --txn-count, --keys and --repeat must be at least 1");
   }
   return p;
 }

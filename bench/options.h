@@ -11,7 +11,7 @@
 namespace trop::bench {
 
 struct bench_options {
-  std::vector<std::string> modes;  // latency, scale, txn (smoke expands to all three)
+  std::vector<std::string> modes;  // latency, scale, txn, concurrent (smoke: all four)
   bool smoke = false;              // few-second versions + correctness checks
 
   // latency
@@ -33,6 +33,17 @@ struct bench_options {
 
   // txn
   std::size_t txn_count = 2000;
+
+  // concurrent
+  std::vector<std::size_t> workers = {1, 2, 4, 8, 16, 32};  // N
+  std::size_t keys_per_worker = 50;                         // K
+  std::size_t repeat = 3;                                   // runs per (series, N)
+  std::vector<std::string> concurrent_durability = {"full", "normal"};
+  bool vs_sqlite = false;             // add the SQLite baseline (latency and concurrent)
+  std::string sqlite_reserve_binary;  // the SQLite helper (trop_bench_sqlite_reserve)
+  bool sqlite_available = false;      // built with SQLite
+
+  std::string svg_file;  // chart of concurrent and scale results
 
   std::string tmp_root;  // where temporary data dirs are made
   bool keep = false;     // keep the temporary data dirs

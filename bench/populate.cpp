@@ -26,12 +26,17 @@ reservation make_record(std::string path, std::uint16_t port, std::int64_t now) 
   return r;
 }
 
-status populate_store(const std::string& data_dir, std::size_t n, std::uint64_t seed) {
+std::vector<std::uint16_t> shuffled_ports(std::uint64_t seed) {
   std::vector<std::uint16_t> ports(kLastPort - kFirstPort + 1);
   std::iota(ports.begin(), ports.end(), static_cast<std::uint16_t>(kFirstPort));
   // Ports in random order: key order and port order differ, as in real stores.
   std::mt19937_64 rng(seed);
   std::shuffle(ports.begin(), ports.end(), rng);
+  return ports;
+}
+
+status populate_store(const std::string& data_dir, std::size_t n, std::uint64_t seed) {
+  const std::vector<std::uint16_t> ports = shuffled_ports(seed);
   const std::int64_t now = env::posix()->now_unix();
 
   store_options opts;

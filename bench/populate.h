@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "trop/reservation.h"
 #include "trop/status.h"
@@ -14,6 +15,10 @@ namespace trop::bench {
 // The port range benchmarks allocate from: every unprivileged port.
 inline constexpr std::uint32_t kFirstPort = 1024;
 inline constexpr std::uint32_t kLastPort = 65535;
+
+// Every port of [kFirstPort, kLastPort] in a random order (seeded): the
+// ports populate_store gives its records, in record order.
+std::vector<std::uint16_t> shuffled_ports(std::uint64_t seed);
 
 // "/bench/<prefix><i, 5 digits>", e.g. /bench/p00001.
 std::string key_path(const char* prefix, std::size_t i);
