@@ -6,17 +6,25 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 
 #include "cleanup_util.h"
 #include "trop_fixture.h"
 
+#ifndef TROP_LOCK_HOLDER
+#error "TROP_LOCK_HOLDER must name the lock holder helper"
+#endif
+
 using trop::reservation;
+using trop::test::child_process;
+using trop::test::process_options;
 using trop::test::process_result;
 using trop::test::read_file;
 using trop::test::run_options;
 using trop::test::trop_fixture;
 using trop::test::write_file;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -293,4 +301,22 @@ TEST_CASE("exclude: a file it may not replace is exit 5 and stays (run as nobody
   CHECK(r.out.empty());
   CHECK(r.err == "Error: I/O error: cannot write " + file + ": Permission denied (os error 13)\n");
   CHECK(read_file(file) == "project: app\n");
+}
+
+TEST_CASE("exclude never waits for a writer", "[torture][exclude]") {
+  trop_fixture fx;
+  write_file(fx.work() + "/trop.yaml", "");
+  fx.seed({record_at(fx.work() + "/a", 5003)});
+  process_options holder_opts;
+  holder_opts.argv = {TROP_LOCK_HOLDER, fx.data_dir(), "60"};
+  holder_opts.timeout = 120s;
+  child_process holder(holder_opts);
+  REQUIRE(holder.read_stdout_line(30s) == std::optional<std::string>("locked"));
+  process_result r = fx.run({"exclude", "6000", "--busy-timeout", "0"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.elapsed < 900ms);
+  // The reserved-port check reads the store all the same.
+  r = fx.run({"exclude", "5003", "--busy-timeout", "0"});
+  CHECK(r.exit_code == 4);
+  CHECK(read_file(fx.work() + "/trop.yaml") == "excluded_ports:\n  - 6000\n");
 }
