@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "store/corrupt_error.h"
+#include "store/failpoint.h"
 #include "store/image.h"
 #include "store/store_state.h"
 #include "store/wal.h"
@@ -58,8 +59,10 @@ result<std::string> read_whole(random_access_file& f) {
 }
 
 // Writes a complete image next to the store and renames it into place:
-// temp file, fdatasync, rename, fsync of the directory.
-status install_image(env& e, const store_paths& p, const std::string& bytes) {
+// temp file, fdatasync, rename, fsync of the directory. `phase` names the
+// failpoints ("create", "checkpoint").
+status install_image(env& e, const store_paths& p, const std::string& bytes,
+                     [[maybe_unused]] const char* phase) {
   const std::string tmp = image_tmp_path(p);
   {
     auto f = e.open(tmp, open_mode::create_truncate);
@@ -67,18 +70,29 @@ status install_image(env& e, const store_paths& p, const std::string& bytes) {
       return f.error();
     }
     TROP_RETURN_IF_ERROR(write_all(**f, 0, bytes));
+    TROP_FAILPOINT(std::string(phase) + ".after_image_write");
     TROP_RETURN_IF_ERROR((*f)->sync_data());
+    TROP_FAILPOINT(std::string(phase) + ".after_image_sync");
   }
   TROP_RETURN_IF_ERROR(e.rename(tmp, p.image));
-  return e.sync_dir(p.dir);
+  TROP_FAILPOINT(std::string(phase) + ".after_rename");
+  TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
+  TROP_FAILPOINT(std::string(phase) + ".after_dir_sync");
+  return status::ok();
 }
 
 // Empties the WAL and starts `generation`. Synced: the header must be durable
-// before frames that depend on it.
-status reset_wal(random_access_file& wal, std::uint64_t generation) {
+// before frames that depend on it. `phase` names the failpoints
+// ("recovery", "checkpoint").
+status reset_wal(random_access_file& wal, std::uint64_t generation,
+                 [[maybe_unused]] const char* phase) {
   TROP_RETURN_IF_ERROR(wal.truncate(0));
+  TROP_FAILPOINT(std::string(phase) + ".after_wal_truncate");
   TROP_RETURN_IF_ERROR(write_all(wal, 0, store_detail::encode_wal_header(generation)));
-  return wal.sync_data();
+  TROP_FAILPOINT(std::string(phase) + ".after_wal_header");
+  TROP_RETURN_IF_ERROR(wal.sync_data());
+  TROP_FAILPOINT(std::string(phase) + ".after_wal_reset");
+  return status::ok();
 }
 
 // Maps the image; nullptr state when there is no trop.db.
@@ -205,6 +219,9 @@ store& store::operator=(store&&) noexcept = default;
 store::~store() = default;
 
 result<store> store::open(store_options options) {
+#if defined(TROP_FAILPOINTS) && TROP_FAILPOINTS
+  options.checkpoint_bytes = store_detail::failpoint_checkpoint_bytes(options.checkpoint_bytes);
+#endif
   if (options.data_dir.empty()) {
     return invalid_argument("the data directory path is empty");
   }
@@ -307,10 +324,10 @@ status transaction_impl::checkpoint() {
     return records.error();
   }
   const std::uint64_t next_generation = st.generation() + 1;
-  TROP_RETURN_IF_ERROR(
-      install_image(e, p, store_detail::build_image(*records, next_generation, st.last_seq())));
+  TROP_RETURN_IF_ERROR(install_image(
+      e, p, store_detail::build_image(*records, next_generation, st.last_seq()), "checkpoint"));
   // The new image is durable; the old WAL generation is now stale and safe to drop.
-  TROP_RETURN_IF_ERROR(reset_wal(*wal, next_generation));
+  TROP_RETURN_IF_ERROR(reset_wal(*wal, next_generation, "checkpoint"));
   wal_end = store_detail::kWalHeaderBytes;
   return status::ok();
 }
@@ -352,7 +369,7 @@ result<write_transaction> store::begin_write() const {
     }
     // A WAL without an image belongs to a store that no longer exists.
     TROP_RETURN_IF_ERROR(e.remove(p.wal));
-    TROP_RETURN_IF_ERROR(install_image(e, p, store_detail::build_image({}, 1, 0)));
+    TROP_RETURN_IF_ERROR(install_image(e, p, store_detail::build_image({}, 1, 0), "create"));
     st = map_image(e, p);
     if (!st) {
       return st.error();
@@ -394,8 +411,9 @@ result<write_transaction> store::begin_write() const {
         // the WAL destroys the frames the previous image needs, so the
         // rename must reach the disk first.
         TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
+        TROP_FAILPOINT("recovery.after_dir_sync");
       }
-      TROP_RETURN_IF_ERROR(reset_wal(*t->wal, state->generation()));
+      TROP_RETURN_IF_ERROR(reset_wal(*t->wal, state->generation(), "recovery"));
       if (!wal_existed) {
         TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
       }
@@ -409,6 +427,7 @@ result<write_transaction> store::begin_write() const {
       if (scan->torn_tail) {
         // An uncommitted transaction's bytes: cut them off before appending.
         TROP_RETURN_IF_ERROR(t->wal->truncate(t->wal_end));
+        TROP_FAILPOINT("recovery.after_tail_truncate");
       }
       break;
   }
@@ -447,7 +466,7 @@ status store::recreate() const {
   // without an image is ignored and discarded by the next writer.
   TROP_RETURN_IF_ERROR(e.remove(p.wal));
   TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
-  return install_image(e, p, store_detail::build_image({}, 1, 0));
+  return install_image(e, p, store_detail::build_image({}, 1, 0), "create");
 }
 
 result<validation_report> store::validate() const {
@@ -610,23 +629,38 @@ status write_transaction::commit() {
   std::string frame = store_detail::encode_frame(st.generation(), seq,
                                                  sync ? store_detail::kFrameSynced : 0, t.ops);
   status s;
+  std::uint8_t note = 0;
   if (sync) {
     // A synced-flagged frame after a damaged one makes the scan report
     // corruption (FORMAT.md "WAL"), so every earlier frame must be durable
     // before this one can reach the disk. It is, unless the last frame was
     // written without a sync, or its writer died between its write and the
     // end of its fdatasync (the lock file's note, set below, says so).
-    if (t.tail_unsynced || t.lock->read_note() != 0) {
+    note = t.lock->read_note();
+    if (t.tail_unsynced || note != 0) {
       s = t.wal->sync_data();
+      TROP_FAILPOINT("commit.after_presync");
     }
     t.lock->write_note(1);
   }
   if (s.is_ok()) {
-    s = write_all(*t.wal, t.wal_end, frame);
+    if (TROP_FAILPOINT_ERROR("commit.before_write")) {
+      s = io_error("write " + t.owner->paths.wal +
+                   ": Input/output error (failpoint commit.before_write)");
+    } else {
+      s = write_all(*t.wal, t.wal_end, frame);
+      TROP_FAILPOINT("commit.after_write");
+    }
   }
   if (s.is_ok() && sync) {
-    s = t.wal->sync_data();
+    if (TROP_FAILPOINT_ERROR("commit.before_sync")) {
+      s = io_error("fdatasync " + t.owner->paths.wal +
+                   ": Input/output error (failpoint commit.before_sync)");
+    } else {
+      s = t.wal->sync_data();
+    }
     if (s.is_ok()) {
+      TROP_FAILPOINT("commit.after_sync");
       t.lock->write_note(0);
     }
   }
@@ -634,7 +668,10 @@ status write_transaction::commit() {
     // Best effort: cut the frame off so that the failed transaction cannot
     // surface later. If this fails too, the frame's bytes may be torn and are
     // discarded as a torn tail, or are intact and count as committed.
-    (void)t.wal->truncate(t.wal_end);
+    if (t.wal->truncate(t.wal_end).is_ok() && sync) {
+      // The frame is gone again; the WAL is as the previous writer left it.
+      t.lock->write_note(note);
+    }
     t.lock.reset();
     return s;
   }
