@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -26,6 +27,74 @@ status errno_status(const std::string& what, const std::string& path, int err) {
     return {error_code::not_found, msg};
   }
   return {error_code::io_error, msg};
+}
+
+std::string octal_mode(mode_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// The private-store rule (env::posix_private): owned by the effective user,
+// not writable by group or others. `what` is "store file" or "data directory".
+status check_private(const struct stat& st, const std::string& path, const char* what) {
+  const uid_t me = ::geteuid();
+  if (st.st_uid != me) {
+    return io_error(std::string("refusing to use the ") + what + " " + path +
+                    ": it is owned by uid " + std::to_string(st.st_uid) +
+                    ", not by the current user (uid " + std::to_string(me) + ")");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return io_error(std::string("refusing to use the ") + what + " " + path +
+                    ": it is writable by group or others (mode " + octal_mode(st.st_mode) +
+                    "); run chmod go-w " + path);
+  }
+  return status::ok();
+}
+
+// Checks a store file opened with O_NOFOLLOW; closes `fd` on failure.
+status check_private_fd(int fd, const std::string& path, struct stat* out) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return errno_status("stat", path, e);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return io_error("refusing to use the store file " + path + ": it is not a regular file");
+  }
+  status s = check_private(st, path, "store file");
+  if (!s.is_ok()) {
+    ::close(fd);
+    return s;
+  }
+  if (out != nullptr) {
+    *out = st;
+  }
+  return status::ok();
+}
+
+// open(2) with EINTR retries; with `no_follow`, a symbolic link is refused
+// with a message that says so.
+result<int> open_fd(const std::string& path, int flags, bool no_follow, const char* what) {
+  if (no_follow) {
+    flags |= O_NOFOLLOW;
+  }
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags, 0600);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    int e = errno;
+    struct stat st {};
+    if (no_follow && e == ELOOP && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      return io_error("refusing to use the store file " + path +
+                      ": it is a symbolic link (store files must be regular files)");
+    }
+    return errno_status(what, path, e);
+  }
+  return fd;
 }
 
 class posix_file final : public random_access_file {
@@ -259,6 +328,25 @@ bool ofd_lock_until(int fd, std::chrono::steady_clock::time_point deadline, int*
 
 class posix_env final : public env {
  public:
+  explicit posix_env(bool private_files) : private_(private_files) {}
+
+  status check_directory(const std::string& dir) override {
+    if (!private_) {
+      return status::ok();
+    }
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) {
+      if (errno == ENOENT) {
+        return status::ok();  // created 0700 by the first writer
+      }
+      return errno_status("stat", dir, errno);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      return io_error("refusing to use the data directory " + dir + ": it is not a directory");
+    }
+    return check_private(st, dir, "data directory");
+  }
+
   result<std::unique_ptr<random_access_file>> open(const std::string& path,
                                                    open_mode mode) override {
     int flags = O_CLOEXEC;
@@ -273,26 +361,26 @@ class posix_env final : public env {
         flags |= O_RDWR | O_CREAT | O_TRUNC;
         break;
     }
-    int fd;
-    do {
-      fd = ::open(path.c_str(), flags, 0600);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-      return errno_status("open", path, errno);
+    auto fd = open_fd(path, flags, private_, "open");
+    if (!fd) {
+      return fd.error();
     }
-    return std::unique_ptr<random_access_file>(new posix_file(fd, path));
+    if (private_) {
+      TROP_RETURN_IF_ERROR(check_private_fd(*fd, path, nullptr));
+    }
+    return std::unique_ptr<random_access_file>(new posix_file(*fd, path));
   }
 
   result<std::unique_ptr<mapped_file>> map_read_only(const std::string& path) override {
-    int fd;
-    do {
-      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-      return errno_status("open", path, errno);
+    auto opened = open_fd(path, O_RDONLY | O_CLOEXEC, private_, "open");
+    if (!opened) {
+      return opened.error();
     }
+    const int fd = *opened;
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
+    if (private_) {
+      TROP_RETURN_IF_ERROR(check_private_fd(fd, path, &st));
+    } else if (::fstat(fd, &st) != 0) {
       int e = errno;
       ::close(fd);
       return errno_status("stat", path, e);
@@ -387,16 +475,18 @@ class posix_env final : public env {
       return status(error_code::busy, "lock " + path + ": timed out");
     }
     if (slot->fd < 0) {
-      int fd;
-      do {
-        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      } while (fd < 0 && errno == EINTR);
-      if (fd < 0) {
-        int e = errno;
-        slot->mutex.unlock();
-        return errno_status("open lock file", path, e);
+      auto fd = open_fd(path, O_RDWR | O_CREAT | O_CLOEXEC, private_, "open lock file");
+      if (fd && private_) {
+        status s = check_private_fd(*fd, path, nullptr);
+        if (!s.is_ok()) {
+          fd = s;
+        }
       }
-      slot->fd = fd;
+      if (!fd) {
+        slot->mutex.unlock();
+        return fd.error();
+      }
+      slot->fd = *fd;
     }
     int err = 0;
     if (!ofd_lock_until(slot->fd, deadline, &err)) {
@@ -432,12 +522,20 @@ class posix_env final : public env {
   }
 
   std::int64_t now_unix() override { return static_cast<std::int64_t>(::time(nullptr)); }
+
+ private:
+  bool private_;
 };
 
 }  // namespace
 
 env* env::posix() {
-  static auto* e = new posix_env();  // never destroyed: may be used during exit
+  static auto* e = new posix_env(false);  // never destroyed: may be used during exit
+  return e;
+}
+
+env* env::posix_private() {
+  static auto* e = new posix_env(true);  // never destroyed: may be used during exit
   return e;
 }
 

@@ -210,7 +210,8 @@ struct store::impl {
   impl(store_options o)
       : options(std::move(o)),
         paths(options.data_dir),
-        e(options.file_env ? options.file_env : env::posix()) {}
+        e(options.file_env ? options.file_env
+                           : (options.private_files ? env::posix_private() : env::posix())) {}
 };
 
 store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -245,6 +246,7 @@ result<bool> store::exists() const {
 result<snapshot> store::read() const {
   env& e = *impl_->e;
   const store_paths& p = impl_->paths;
+  TROP_RETURN_IF_ERROR(e.check_directory(p.dir));
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
     auto st = map_image(e, p);
     if (!st) {
@@ -335,6 +337,7 @@ status transaction_impl::checkpoint() {
 result<write_transaction> store::begin_write() const {
   env& e = *impl_->e;
   const store_paths& p = impl_->paths;
+  TROP_RETURN_IF_ERROR(e.check_directory(p.dir));
   auto exists = e.file_exists(p.dir);
   if (!exists) {
     return exists.error();
@@ -454,6 +457,7 @@ result<write_transaction> store::begin_dry_run() const {
 status store::recreate() const {
   env& e = *impl_->e;
   const store_paths& p = impl_->paths;
+  TROP_RETURN_IF_ERROR(e.check_directory(p.dir));
   TROP_RETURN_IF_ERROR(e.create_dirs(p.dir));
   auto lock = e.lock(p.lock, impl_->options.busy_timeout);
   if (!lock) {
@@ -472,6 +476,7 @@ status store::recreate() const {
 result<validation_report> store::validate() const {
   env& e = *impl_->e;
   const store_paths& p = impl_->paths;
+  TROP_RETURN_IF_ERROR(e.check_directory(p.dir));
   auto exists = e.file_exists(p.image);
   if (!exists) {
     return exists.error();

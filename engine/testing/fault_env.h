@@ -94,6 +94,7 @@ class fault_env final : public env {
   result<bool> is_network_fs(const std::string& path) override {
     return base_->is_network_fs(path);
   }
+  status check_directory(const std::string& dir) override { return base_->check_directory(dir); }
   std::int64_t now_unix() override { return base_->now_unix(); }
 
  private:

@@ -88,6 +88,7 @@ std::vector<reservation> trop_fixture::stored() const {
   store_options o;
   o.data_dir = data_dir_;
   o.create_if_missing = false;
+  o.private_files = false;  // tests inspect stores they handed to other users
   result<store> st = store::open(o);
   REQUIRE(st.is_ok());
   result<snapshot> snap = st->read();
@@ -106,6 +107,7 @@ std::vector<reservation> trop_fixture::stored() const {
 void trop_fixture::seed(const std::vector<reservation>& records) const {
   store_options o;
   o.data_dir = data_dir_;
+  o.private_files = false;  // tests inspect stores they handed to other users
   result<store> st = store::open(o);
   REQUIRE(st.is_ok());
   result<write_transaction> txn = st->begin_write();

@@ -65,6 +65,13 @@ class env {
 
   // The process-wide POSIX implementation. Never deleted.
   static env* posix();
+  // The POSIX implementation for a private store (DESIGN.md: directory 0700,
+  // files 0600), used when store_options::private_files is set: files are
+  // opened with O_NOFOLLOW and must be regular files owned by the effective
+  // user and not writable by group or others, and check_directory() holds
+  // the data directory to the same rule. Violations are io_error with a
+  // message that names the path and the fix. Never deleted.
+  static env* posix_private();
 
   virtual result<std::unique_ptr<random_access_file>> open(const std::string& path,
                                                            open_mode mode) = 0;
@@ -89,6 +96,12 @@ class env {
   virtual result<bool> is_network_fs(const std::string& path) = 0;
   // Seconds since the Unix epoch.
   virtual std::int64_t now_unix() = 0;
+  // Whether the store may trust `dir` (see posix_private()); ok when it does
+  // not exist yet. The default trusts everything.
+  virtual status check_directory(const std::string& dir) {
+    (void)dir;
+    return status::ok();
+  }
 };
 
 }  // namespace trop

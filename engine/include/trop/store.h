@@ -45,7 +45,12 @@ struct store_options {
   bool create_if_missing = true;
   // The WAL is folded into a new image when it grows past this many bytes.
   std::uint64_t checkpoint_bytes = 64 * 1024;
-  // Not owned; nullptr = env::posix(). Must outlive the store.
+  // Refuse a data directory or store file that another user owns or that
+  // group or others may write, and store files that are symbolic links
+  // (io_error naming the path). Applies when file_env is nullptr (it selects
+  // env::posix_private()); a given env decides for itself.
+  bool private_files = true;
+  // Not owned; nullptr = env::posix() or env::posix_private(). Must outlive the store.
   env* file_env = nullptr;
 };
 
