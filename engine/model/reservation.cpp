@@ -1,5 +1,7 @@
 #include "trop/reservation.h"
 
+#include "trop/paths.h"
+
 namespace trop {
 
 std::string to_display(const reservation_key& key) {
@@ -60,6 +62,18 @@ status check_reservation(const reservation& r) {
   }
   if (r.created_at < 0 || r.last_used_at < 0) {
     return invalid_argument("timestamps must not be negative");
+  }
+  // Every output (JSON above all) must be able to carry the text as is.
+  if (!is_valid_utf8(r.key.path)) {
+    return invalid_argument("path must be valid UTF-8");
+  }
+  if (r.key.tag && !is_valid_utf8(*r.key.tag)) {
+    return invalid_argument("tag must be valid UTF-8");
+  }
+  if ((r.project && !is_valid_utf8(*r.project)) || (r.task && !is_valid_utf8(*r.task))) {
+    return invalid_argument(
+        std::string(r.project && !is_valid_utf8(*r.project) ? "project" : "task") +
+        " must be valid UTF-8");
   }
   return status::ok();
 }

@@ -59,7 +59,8 @@ bool is_trimmed_non_empty(const std::string& s);
 
 // Checks the stored-record invariants (SPEC B §7.1, §17): path absolute and
 // lexically normal, tag absent or trimmed non-empty, port 1..65535, project and
-// task absent or trimmed non-empty without NUL, timestamps >= 0.
+// task absent or trimmed non-empty without NUL, timestamps >= 0, and all text
+// valid UTF-8 (so that every output format can carry it unchanged).
 // Returns invalid_argument naming the offending field on failure.
 status check_reservation(const reservation& r);
 
