@@ -1,11 +1,13 @@
 #include "report.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -243,6 +245,17 @@ machine_info describe_machine(const std::string& data_root) {
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   m.set("date", when);
   m.set("load_average_start", load_average());
+  // Children inherit it: under `chrt -r` every process of the run (trop,
+  // the floors, the baselines) preempts other users' work alike.
+  const int policy = ::sched_getscheduler(0);
+  struct sched_param sp {};
+  ::sched_getparam(0, &sp);
+  errno = 0;
+  const int nice_value = ::getpriority(PRIO_PROCESS, 0);
+  m.set("scheduling",
+        policy == SCHED_FIFO ? "SCHED_FIFO priority " + std::to_string(sp.sched_priority)
+        : policy == SCHED_RR ? "SCHED_RR priority " + std::to_string(sp.sched_priority)
+                             : "SCHED_OTHER nice " + std::to_string(nice_value));
   return m;
 }
 

@@ -125,6 +125,7 @@ sqlite_reserve_result sqlite_store::reserve(const std::string& path, std::uint32
   r.lock_wait =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
   if (rc != SQLITE_DONE) {
+    r.busy = rc == SQLITE_BUSY;
     r.error = last_error("BEGIN IMMEDIATE");
     return r;
   }

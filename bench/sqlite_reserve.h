@@ -24,6 +24,7 @@ namespace trop::bench {
 struct sqlite_reserve_result {
   bool ok = false;
   bool exhausted = false;
+  bool busy = false;     // BEGIN IMMEDIATE gave up: SQLITE_BUSY after the busy timeout
   bool existed = false;  // the key was reserved already (its port is returned)
   std::uint16_t port = 0;
   std::chrono::microseconds lock_wait{0};  // time spent in BEGIN IMMEDIATE

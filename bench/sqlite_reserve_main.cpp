@@ -8,7 +8,9 @@
 //
 // stdout: the port and a newline. stderr: "write lock acquired after X ms"
 // (the time spent in BEGIN IMMEDIATE), the format of `trop --verbose`.
-// Exit status: 0, 1 on an error, 2 on a usage error, 6 when the range is full.
+// Exit status: 0, 1 on an error, 2 on a usage error, 5 when the lock wait
+// timed out ("database is locked", like trop's exit 2 on a lock timeout),
+// 6 when the range is full.
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -42,7 +44,7 @@ int main(int argc, char** argv) {
   }
   if (!r.ok) {
     std::fprintf(stderr, "trop_bench_sqlite_reserve: %s\n", r.error.c_str());
-    return 1;
+    return r.busy ? 5 : 1;
   }
   std::printf("%u\n", static_cast<unsigned>(r.port));
   std::fprintf(stderr, "write lock acquired after %.3f ms\n",

@@ -88,6 +88,13 @@ double parse_lock_wait(const std::string& text) {
   return std::strtod(text.c_str() + at + sizeof kNeedle - 1, nullptr) * 1000.0;
 }
 
+// Whether a failed command's stderr says that it gave up waiting for the
+// write lock: trop's message (SPEC A.1) or the SQLite helper's.
+bool is_lock_timeout(const std::string& err) {
+  return err.find("database lock timeout") != std::string::npos ||
+         err.find("database is locked") != std::string::npos;
+}
+
 // Blocks until the parent releases every worker (EOF on the start pipe).
 void wait_for_start() {
   char c = 'r';
@@ -123,6 +130,11 @@ void run_spawn(const worker_spec& spec, worker_result* res) {
     worker_call call;
     call.key = keys[i];
     call.latency_us = r.elapsed_us();
+    if (!r.ok() && is_lock_timeout(read_raw(io.stderr_path))) {
+      call.timed_out = true;
+      res->calls.push_back(std::move(call));
+      continue;
+    }
     if (!r.ok()) {
       res->errors.push_back("`" + commands[i]->display() + "` failed (" + r.describe() +
                             "): " + read_raw(io.stderr_path));
@@ -165,6 +177,14 @@ void run_trop_lib(const worker_spec& spec, worker_result* res) {
   for (const std::string& key : keys) {
     const auto t0 = std::chrono::steady_clock::now();
     auto tx = st->begin_write();
+    if (!tx && tx.error().code() == error_code::busy) {
+      worker_call call;
+      call.key = key;
+      call.latency_us = us_between(t0, std::chrono::steady_clock::now());
+      call.timed_out = true;
+      res->calls.push_back(std::move(call));
+      continue;
+    }
     if (!tx) {
       res->errors.push_back("begin_write: " + tx.error().message());
       break;
@@ -218,6 +238,15 @@ void run_sqlite_lib(const worker_spec& spec, worker_result* res) {
     const auto t0 = std::chrono::steady_clock::now();
     sqlite_reserve_result r = db.reserve(key, spec.min_port, spec.max_port, now);
     const auto t1 = std::chrono::steady_clock::now();
+    if (r.busy) {
+      worker_call call;
+      call.key = key;
+      call.latency_us = us_between(t0, t1);
+      call.lock_wait_us = static_cast<double>(r.lock_wait.count());
+      call.timed_out = true;
+      res->calls.push_back(std::move(call));
+      continue;
+    }
     if (!r.ok || r.existed) {
       res->errors.push_back(r.exhausted ? "no free port"
                             : r.existed ? key + " exists already"
@@ -245,7 +274,8 @@ bool write_result(const std::string& path, const worker_result& res) {
   s += "end_ns " + std::to_string(res.end_ns) + "\n";
   char buf[64];
   for (const worker_call& c : res.calls) {
-    std::snprintf(buf, sizeof buf, " %.3f %.3f %d\n", c.latency_us, c.lock_wait_us, c.port);
+    std::snprintf(buf, sizeof buf, " %.3f %.3f %d %d\n", c.latency_us, c.lock_wait_us, c.port,
+                  c.timed_out ? 1 : 0);
     s += "call " + c.key + buf;
   }
   for (const std::string& e : res.errors) {
@@ -352,7 +382,9 @@ worker_result read_worker_result(const std::string& out_file) {
       ls >> res.end_ns;
     } else if (tag == "call") {
       worker_call c;
-      ls >> c.key >> c.latency_us >> c.lock_wait_us >> c.port;
+      int timed_out = 0;
+      ls >> c.key >> c.latency_us >> c.lock_wait_us >> c.port >> timed_out;
+      c.timed_out = timed_out != 0;
       if (!ls) {
         res.errors.push_back("bad line in " + out_file + ": " + line);
       }

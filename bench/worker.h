@@ -43,6 +43,10 @@ struct worker_call {
   double latency_us = 0;
   double lock_wait_us = -1;  // -1 = not reported
   int port = -1;             // -1 = none
+  // The call gave up waiting for the write lock (trop: exit 2 "database lock
+  // timeout"; SQLite: SQLITE_BUSY after its busy handler's 5 s): an outcome
+  // to count, not a benchmark failure. The worker goes on with its next key.
+  bool timed_out = false;
 };
 
 struct worker_result {
