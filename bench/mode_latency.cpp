@@ -27,6 +27,9 @@ namespace {
 
 // The target of the issue: one reserve within 1.25x its floor.
 constexpr double kReserveTarget = 1.25;
+// ... and under 8 MiB of peak RSS (at 60,000 reservations).
+constexpr double kRssTargetMib = 8.0;
+constexpr std::size_t kRssRuns = 5;
 
 struct latency_case {
   std::string name;
@@ -451,6 +454,74 @@ void run_latency(const mode_context& ctx) {
   add_target(out, "reserve existing key ÷ floor a (median)",
              ratio(sums[kReserveExisting].median_us, sums[kFloorA].median_us), kReserveTarget,
              "exec (+ one unsynced write)");
+
+  // Peak memory (the issue: one `trop reserve` under 8 MiB RSS), through the
+  // tiny trop_bench_rss wrapper (see rss.c for why not from here).
+  if (executable(o.rss_binary)) {
+    table m{"latency_rss",
+            "peak RSS of one process (KiB, " + std::to_string(kRssRuns) + " runs, store of " +
+                std::to_string(o.store_size + 1) + "-" + std::to_string(o.store_size + 2) +
+                " records)",
+            {{"case", "case"}, {"max_kib", "max"}, {"median_kib", "median"}},
+            {},
+            {}};
+    // Runs `args` under the wrapper; the peak in KiB, or -1 (error reported).
+    auto peak = [&](const std::string& program, std::vector<std::string> args) -> double {
+      args.insert(args.begin(), program);
+      prepared_command cmd(o.rss_binary, args, io, env);
+      spawn_outcome r = cmd.run();
+      std::string text = read_small_file(cmd.stdout_path());
+      long kib = -1;
+      int status = -1;
+      if (!r.ok() || std::sscanf(text.c_str(), "%ld %d", &kib, &status) != 2 || status != 0) {
+        out.errors.push_back("latency: `" + cmd.display() + "` failed: " + text);
+        return -1;
+      }
+      return static_cast<double>(kib);
+    };
+    std::vector<double> noop_kib, new_kib, existing_kib, list_kib, sqlite_kib;
+    for (std::size_t i = 0; i < kRssRuns; ++i) {
+      const std::string key = new_key_path("rss", i);
+      noop_kib.push_back(peak(o.noop_binary, {}));
+      new_kib.push_back(
+          peak(o.trop_binary, trop_args({"reserve", "--path", key, "--allow-unrelated-path"})));
+      existing_kib.push_back(peak(o.trop_binary, trop_args({"reserve", "--path", existing_path,
+                                                            "--allow-unrelated-path"})));
+      list_kib.push_back(peak(o.trop_binary, trop_args({"list", "--format", "json"})));
+      prepared_command release(
+          o.trop_binary, trop_args({"release", "--path", key, "--allow-unrelated-path"}), io, env);
+      if (!run(release, nullptr)) {
+        break;
+      }
+#ifdef TROP_BENCH_HAVE_SQLITE
+      if (with_sqlite && sqlite_conn) {
+        sqlite_kib.push_back(peak(o.sqlite_reserve_binary, sqlite_args(key)));
+        sqlite_conn->release(key);
+      }
+#endif
+    }
+    auto row = [&](const std::string& name, const std::vector<double>& v) {
+      if (!v.empty()) {
+        summary sum = summarize(v);
+        m.add_row({name, cell(sum.max_us, 0), cell(sum.median_us, 0)});
+      }
+    };
+    row("floor a: trivial C program", noop_kib);
+    row("trop reserve, new key", new_kib);
+    row("trop reserve, existing key", existing_kib);
+    row("trop list --format json", list_kib);
+    row("SQLite helper, new key", sqlite_kib);
+    m.notes.push_back("ru_maxrss of the process, measured by " + o.rss_binary +
+                      " (a tiny wrapper, so that no parent memory is counted).");
+    out.tables.push_back(std::move(m));
+    if (!new_kib.empty()) {
+      add_target(out,
+                 "peak RSS of trop reserve (new key) at " + std::to_string(o.store_size + 1) +
+                     " records, MiB",
+                 *std::max_element(new_kib.begin(), new_kib.end()) / 1024.0, kRssTargetMib,
+                 "max of " + std::to_string(new_kib.size()) + " runs");
+    }
+  }
 
   auto check = check_store(data, o.store_size + 1);
   for (auto& v : check.violations) {

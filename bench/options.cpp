@@ -17,6 +17,9 @@
 #ifndef TROP_BENCH_NOOP_SYNC
 #define TROP_BENCH_NOOP_SYNC ""
 #endif
+#ifndef TROP_BENCH_RSS
+#define TROP_BENCH_RSS ""
+#endif
 #ifndef TROP_BENCH_SQLITE_RESERVE
 #define TROP_BENCH_SQLITE_RESERVE ""
 #endif
@@ -36,6 +39,7 @@ Modes (default: latency scale txn concurrent):
             median and p99 over --runs runs, against floors measured in the same run:
             (a) exec of a trivial C program, (b) that program doing one 4 KiB
             append + fdatasync in the data dir. Cases run in a shuffled order per round.
+            Then the peak RSS of reserve (new and existing key) and list, 5 runs each.
   scale     the library at store sizes --sizes: open+lookup, reserve (durability
             normal and full), release, checkpoint, list and validate, with the WAL as
             use leaves it and right after a checkpoint; ratios largest/smallest
@@ -141,6 +145,7 @@ parsed_options parse_options(int argc, char** argv) {
   o.noop_sync_binary = TROP_BENCH_NOOP_SYNC;
   o.noop_static_binary = TROP_BENCH_NOOP_STATIC;
   o.sqlite_reserve_binary = TROP_BENCH_SQLITE_RESERVE;
+  o.rss_binary = TROP_BENCH_RSS;
 #ifdef TROP_BENCH_HAVE_SQLITE
   o.sqlite_available = true;
 #endif

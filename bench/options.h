@@ -19,6 +19,7 @@ struct bench_options {
   std::string noop_binary;
   std::string noop_sync_binary;
   std::string noop_static_binary;  // optional reference: the floor-a program linked -static
+  std::string rss_binary;          // trop_bench_rss: peak RSS of a command
   std::size_t runs = 200;
   std::size_t warmup = 5;
   std::string trop_durability;  // passed as `--durability X` when set
