@@ -95,12 +95,16 @@ TEST_CASE("Export writes list JSON objects with RFC 3339 timestamps", "[quick]")
 TEST_CASE("Export then import gives back the same reservations", "[quick]") {
   std::vector<reservation> rows = {make(5000, "/home/u/app", "web", "app", "main"),
                                    make(5001, "/home/u/app"), make(65535, "/", "x y", {}, "t"),
-                                   make(1, "/srv/caf\xC3\xA9/\xFF\xFE", "tab\there", "\"q\",\\")};
+                                   make(1, "/srv/caf\xC3\xA9/\xE2\x82\xAC", "tab\there", "\"q\",\\")};
   rows[2].created_at = 0;
   rows[2].last_used_at = 253402300799;
   const auto parsed = parse_reservations_json(render_export(rows));
   REQUIRE(parsed.is_ok());
   CHECK(*parsed == rows);
+  // Text that is not UTF-8 is never stored (check_reservation), so import refuses it.
+  const auto refused =
+      parse_reservations_json(render_export({make(2, "/srv/\xFF\xFE", "web", "app", "main")}));
+  CHECK_FALSE(refused.is_ok());
 }
 
 TEST_CASE("Import reads the output of list --format json", "[quick]") {
