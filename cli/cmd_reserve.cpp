@@ -149,24 +149,6 @@ config_layer command_line_layer(const reserve_options& o) {
   return l;
 }
 
-// How a configured project/task is used (A.2 #28): a value from a project
-// file is a default for new keys; one from the environment or the command
-// line is sticky-checked; --clear-* clears; nothing preserves.
-metadata_intent intent_of(const std::optional<std::string>& value, bool cleared,
-                          const field_source& source) {
-  if (cleared) {
-    return {metadata_intent::kind::clear, {}};
-  }
-  if (!value) {
-    return {};
-  }
-  bool from_file = source.kind == config_origin::project_file ||
-                   source.kind == config_origin::local_file ||
-                   source.kind == config_origin::user_file;
-  return {from_file ? metadata_intent::kind::set_default : metadata_intent::kind::set_explicit,
-          *value};
-}
-
 }  // namespace
 
 int run_reserve(const reserve_options& opts, context& ctx) {
@@ -188,8 +170,9 @@ int run_reserve(const reserve_options& opts, context& ctx) {
                      opts.force || opts.allow_unrelated_path || settings.allow_unrelated_path);
   req.range = settings.range();
   req.excluded = settings.exclusions;
-  req.project = intent_of(settings.project, settings.project_cleared, settings.project_source());
-  req.task = intent_of(settings.task, settings.task_cleared, settings.task_source());
+  req.project =
+      configured_intent(settings.project, settings.project_cleared, settings.project_source());
+  req.task = configured_intent(settings.task, settings.task_cleared, settings.task_source());
   req.overwrite = opts.overwrite;
   req.force = opts.force;
   req.ignore_occupied = opts.ignore_occupied;

@@ -14,21 +14,6 @@
 namespace trop::cli {
 namespace {
 
-// How a configured project/task is used (A.2 #28), as `reserve` does: a
-// value from a project file is a default for new reservations; one from
-// TROP_PROJECT / TROP_TASK / --task is sticky-checked; nothing preserves
-// (and lets git inference fill new groups, A.2 #29).
-metadata_intent intent_of(const std::optional<std::string>& value, const field_source& source) {
-  if (!value) {
-    return {};
-  }
-  bool from_file = source.kind == config_origin::project_file ||
-                   source.kind == config_origin::local_file ||
-                   source.kind == config_origin::user_file;
-  return {from_file ? metadata_intent::kind::set_default : metadata_intent::kind::set_explicit,
-          *value};
-}
-
 std::string parent_dir(const std::string& file) {
   std::size_t slash = file.find_last_of('/');
   if (slash == std::string::npos) {
@@ -192,8 +177,8 @@ int run_group(const group_options& opts, group_format format, context& ctx,
     req.services.push_back({std::string(trim_whitespace(s.tag)), s.offset, s.preferred});
   }
   req.excluded = settings.exclusions;
-  req.project = intent_of(settings.project, settings.project_source());
-  req.task = intent_of(settings.task, settings.task_source());
+  req.project = configured_intent(settings.project, false, settings.project_source());
+  req.task = configured_intent(settings.task, false, settings.task_source());
   req.force = opts.force;
   req.allow_project_change = settings.may_change_project();
   req.allow_task_change = settings.may_change_task();

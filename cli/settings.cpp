@@ -65,4 +65,19 @@ effective_settings resolve_settings(const global_options& globals, config_needs 
   return std::move(out.config);
 }
 
+metadata_intent configured_intent(const std::optional<std::string>& value, bool cleared,
+                                  const field_source& source) {
+  if (cleared) {
+    return {metadata_intent::kind::clear, {}};
+  }
+  if (!value) {
+    return {};
+  }
+  bool from_file = source.kind == config_origin::project_file ||
+                   source.kind == config_origin::local_file ||
+                   source.kind == config_origin::user_file;
+  return {from_file ? metadata_intent::kind::set_default : metadata_intent::kind::set_explicit,
+          *value};
+}
+
 }  // namespace trop::cli

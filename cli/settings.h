@@ -14,6 +14,7 @@
 #include "option_sink.h"
 #include "trop/config.h"
 #include "trop/formats/config_loader.h"
+#include "trop/reserve.h"
 
 namespace trop::cli {
 
@@ -50,5 +51,12 @@ void apply_globals(const global_options& globals, config_layer* layer);
 effective_settings resolve_settings(const global_options& globals, config_needs needs,
                                     const std::string& data_dir, const std::string& cwd,
                                     const env_lookup& getenv, std::vector<loaded_file>* files);
+
+// How a configured project or task is used (A.2 #28): a value from a
+// configuration file is a default for new reservations; one from the
+// environment or the command line is sticky-checked; `cleared` (--clear-*)
+// clears; nothing preserves (and lets git inference fill new keys).
+metadata_intent configured_intent(const std::optional<std::string>& value, bool cleared,
+                                  const field_source& source);
 
 }  // namespace trop::cli
