@@ -61,7 +61,8 @@ starts with the machine: CPU, cores, kernel, file system of the data dir, build 
 Exit status: 0 ok, 1 correctness violation or failed run, 2 usage error.
 
 Options:
-  --trop PATH              trop binary for `latency` (default: the one built with trop-bench)
+  --trop PATH              trop binary for latency and concurrent (default: the one built
+                           with trop-bench)
   --noop PATH              floor program (default: trop_bench_noop built alongside)
   --noop-sync PATH         floor program with one write + fdatasync (trop_bench_noop_sync)
   --noop-static PATH       reference: the floor program linked -static (trop_bench_noop_static;
@@ -317,6 +318,13 @@ parsed_options parse_options(int argc, char** argv) {
     o.vs_sqlite = o.sqlite_available;
   } else if (o.modes.empty()) {
     o.modes = {"latency", "scale", "txn", "concurrent"};
+  }
+  if (std::find(o.modes.begin(), o.modes.end(), "concurrent") != o.modes.end() &&
+      *std::max_element(o.workers.begin(), o.workers.end()) * o.keys_per_worker > 2001) {
+    p.exit_code = usage_error(
+        "concurrent: the largest --workers × --keys must fit trop's default range 5000-7000 "
+        "(2001 ports)");
+    return p;
   }
   if (o.runs == 0 || o.iterations == 0 || o.txn_count == 0 || o.keys_per_worker == 0 ||
       o.repeat == 0) {
