@@ -9,6 +9,7 @@
 
 #include "trop/formats/json_pretty.h"
 #include "trop/formats/text_escape.h"
+#include "trop/paths.h"
 
 namespace trop {
 
@@ -70,6 +71,10 @@ std::optional<std::string_view> tag_problem(std::string_view trimmed) {
   }
   if (trimmed.size() > kMaxTagBytes) {
     return "Cannot exceed 255 characters";
+  }
+  if (!is_valid_utf8(trimmed)) {
+    // The JSON format carries the tag as is (found by tests/fuzz/fuzz_group.cc).
+    return "Must be valid UTF-8";
   }
   return std::nullopt;
 }

@@ -65,7 +65,7 @@ struct group_env_source {
 // Resolves and validates the environment-variable name of every service, in
 // input order: the explicit `env`, else the name derived from the trimmed tag.
 // Call it before anything is stored (config validation, reserve-group).
-// Rules: each trimmed tag is non-empty, has no NUL and at most 255 bytes;
+// Rules: each trimmed tag is non-empty, valid UTF-8, has no NUL and at most 255 bytes;
 // trimmed tags are unique; an explicit env is a valid name; a derived name is
 // valid; the resolved names are unique ignoring ASCII case.
 // Errors (invalid_argument, the first problem in input order): the message is
