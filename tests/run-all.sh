@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing (Debian 12), builds trop twice and runs the whole
-# test suite:
-#   1. Release with -Werror: every tier but [slow].
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer: every tier but [slow].
+# Installs what is missing (Debian 12), builds trop three ways and runs the
+# test suite by tiers (Catch2 tags = CTest labels, CONTRIBUTING.md;
+# docs/RELIABILITY.md):
+#   1. Release with -Werror: [quick] (the quick tier, every run, < 2 minutes;
+#      also checks that the release binary has no failpoints).
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer with failpoints
+#      (-DTROP_FAILPOINTS=ON) and the fuzz corpus replays: [quick], [crash],
+#      [fault], [torture].
+#   3. ThreadSanitizer (-DTROP_TSAN=ON): only the threaded test target.
+# [slow] soak runs are by hand (docs/RELIABILITY.md has the commands).
 # Usage: bash tests/run-all.sh        (from the repository root, as root or with sudo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,17 +31,42 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc)
-run_tier() {  # <build dir> <cmake args...>
+configure_and_build() {  # <build dir> <cmake args...> [-- <targets...>]
   local dir=$1
   shift
-  cmake -S . -B "$dir" -DTROP_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 1200
+  local args=() targets=()
+  while (($#)) && [ "$1" != "--" ]; do
+    args+=("$1")
+    shift
+  done
+  if (($#)); then
+    shift
+    for t in "$@"; do targets+=(--target "$t"); done
+  fi
+  cmake -S . -B "$dir" -DTROP_WERROR=ON "${args[@]}" >/dev/null
+  cmake --build "$dir" -j "$jobs" "${targets[@]}"
+}
+run_labels() {  # <build dir> <ctest label regex>
+  ctest --test-dir "$1" --output-on-failure -j "$jobs" --timeout 1200 -L "$2"
 }
 
-echo "== Release build (-Werror), all tiers ==" >&2
-run_tier build/ci-release -DCMAKE_BUILD_TYPE=Release
+start=$SECONDS
+echo "== Release build (-Werror): [quick] ==" >&2
+configure_and_build build/ci-release -DCMAKE_BUILD_TYPE=Release -DTROP_BUILD_FUZZ_REPLAY=OFF
+run_labels build/ci-release '^quick$'
 
-echo "== ASan + UBSan build, all tiers ==" >&2
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_tier build/ci-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROP_SANITIZE=ON
+echo "== ASan + UBSan build with failpoints: [quick] [crash] [fault] [torture] ==" >&2
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+configure_and_build build/ci-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROP_SANITIZE=ON \
+  -DTROP_FAILPOINTS=ON
+run_labels build/ci-sanitize '^(quick|crash|fault|torture)$'
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "== ThreadSanitizer: the threaded tests ==" >&2
+configure_and_build build/ci-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROP_TSAN=ON \
+  -DTROP_BUILD_FUZZ_REPLAY=OFF -- trop_tests_threads
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build/ci-tsan --output-on-failure --timeout 1200 -R '^trop_tests_threads\.'
+
+echo "== all tiers passed in $((SECONDS - start)) s ==" >&2
