@@ -444,6 +444,16 @@ void run_concurrent(const mode_context& ctx) {
     }
   }
 
+  if (!o.series.empty()) {
+    std::erase_if(all, [&](const series& s) {
+      return std::none_of(o.series.begin(), o.series.end(),
+                          [&](const std::string& kind) { return s.id.rfind(kind, 0) == 0; });
+    });
+  }
+  if (all.empty()) {
+    out.errors.push_back("concurrent: --series selects nothing that can run here");
+    return;
+  }
   scratch_dir dir(o.tmp_root, "concurrent", o.keep);
   if (!dir.ok()) {
     out.errors.push_back("concurrent: " + dir.error());
@@ -517,16 +527,18 @@ void run_concurrent(const mode_context& ctx) {
       summary lat = summarize(a.latency_us);
       summary wait = summarize(a.lock_wait_us);
       const double v = per_s(s.id, n);
+      // A ratio only where both sides ran (--series may leave one out).
+      auto versus = [&](const std::string& other) {
+        const double base = per_s(other, n);
+        return base > 0 ? cell(ratio(v, base), 2) : cell();
+      };
       cell vs_limit, vs_sqlite;
       if (s.kind == series_kind::trop_bin || s.kind == series_kind::sqlite_bin) {
-        vs_limit = cell(ratio(v, per_s("spawn_limit", n)), 2);
+        vs_limit = versus("spawn_limit");
       }
       if (with_sqlite && is_trop(s.kind)) {
         const std::string d = s.full ? "full" : "normal";
-        vs_sqlite = cell(
-            ratio(v,
-                  per_s((s.kind == series_kind::trop_bin ? "sqlite_bin_" : "sqlite_lib_") + d, n)),
-            2);
+        vs_sqlite = versus((s.kind == series_kind::trop_bin ? "sqlite_bin_" : "sqlite_lib_") + d);
       }
       t.add_row(
           {cell::integer(n), s.label, s.id, cell(v, 0),
@@ -559,8 +571,8 @@ void run_concurrent(const mode_context& ctx) {
       "transaction as the helper.");
   out.tables.push_back(std::move(t));
 
-  if (o.smoke) {
-    return;
+  if (o.smoke || !o.series.empty()) {
+    return;  // no verdicts from a smoke run or from a subset of the series
   }
   // Targets: the worst N decides "at every N".
   for (const std::string& d : o.concurrent_durability) {

@@ -85,6 +85,8 @@ Options:
                            trop's default range 5000-7000)
   --repeat R               concurrent: runs per series and N, shuffled (default 3); calls/s
                            is the median of the runs
+  --series LIST            concurrent: which series, of spawn_limit, trop_bin, sqlite_bin,
+                           trop_lib, sqlite_lib (default: all; the ratios need their pairs)
   --concurrent-durability LIST
                            concurrent: full, normal or full,normal (default full,normal)
   --vs-sqlite              add the SQLite baseline (the original tool's reserve transaction:
@@ -234,6 +236,24 @@ parsed_options parse_options(int argc, char** argv) {
           *std::max_element(o.workers.begin(), o.workers.end()) > 64) {
         p.exit_code = usage_error("--workers needs a comma-separated list of 1..64");
         return p;
+      }
+    } else if (arg == "--series") {
+      std::string v;
+      if (!take(&v) || v.empty()) {
+        p.exit_code = usage_error("--series needs a comma-separated list");
+        return p;
+      }
+      o.series.clear();
+      for (std::size_t at = 0; at <= v.size();) {
+        std::size_t comma = std::min(v.find(',', at), v.size());
+        std::string kind = v.substr(at, comma - at);
+        if (kind != "spawn_limit" && kind != "trop_bin" && kind != "sqlite_bin" &&
+            kind != "trop_lib" && kind != "sqlite_lib") {
+          p.exit_code = usage_error("--series: unknown series '" + kind + "'");
+          return p;
+        }
+        o.series.push_back(kind);
+        at = comma + 1;
       }
     } else if (arg == "--concurrent-durability") {
       std::string v;

@@ -40,6 +40,8 @@ struct bench_options {
   std::size_t keys_per_worker = 50;                         // K
   std::size_t repeat = 3;                                   // runs per (series, N)
   std::vector<std::string> concurrent_durability = {"full", "normal"};
+  // Kinds of series to run (spawn_limit trop_bin sqlite_bin trop_lib sqlite_lib); empty = all.
+  std::vector<std::string> series;
   bool vs_sqlite = false;             // add the SQLite baseline (latency and concurrent)
   std::string sqlite_reserve_binary;  // the SQLite helper (trop_bench_sqlite_reserve)
   bool sqlite_available = false;      // built with SQLite
