@@ -19,7 +19,8 @@ inline std::vector<reservation> golden_records() {
   std::vector<reservation> rs;
   for (int i = 0; i < 3; ++i) {
     reservation r;
-    r.key = {std::string("/img/") + std::to_string(i), i == 1 ? std::optional<std::string>("t") : std::nullopt};
+    r.key = {std::string("/img/") + std::to_string(i),
+             i == 1 ? std::optional<std::string>("t") : std::nullopt};
     r.port = static_cast<std::uint16_t>(6000 + i);
     r.project = std::string("p");
     r.created_at = r.last_used_at = 1'700'000'000;

@@ -94,7 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     p.tag = line.substr(0, t1);
     if (t1 != std::string::npos) {
       std::size_t t2 = line.find('\t', t1 + 1);
-      std::string env = line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1);
+      std::string env =
+          line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1);
       if (!env.empty()) {
         p.env = env;
       }

@@ -53,10 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TROP_FUZZ_CHECK(snap.is_ok());
     std::set<std::uint16_t> ports;
     TROP_FUZZ_CHECK(snap->for_each([&](const reservation& r) {
-                      TROP_FUZZ_CHECK(check_reservation(r).is_ok());
-                      TROP_FUZZ_CHECK(ports.insert(r.port).second);
-                      return true;
-                    }).is_ok());
+                          TROP_FUZZ_CHECK(check_reservation(r).is_ok());
+                          TROP_FUZZ_CHECK(ports.insert(r.port).second);
+                          return true;
+                        })
+                        .is_ok());
     auto t = s->begin_write();
     TROP_FUZZ_CHECK(t.is_ok());
     auto port = t->view().next_free(1, 65535, exclusion_set{});

@@ -20,7 +20,8 @@ using trop::fuzz::golden_image;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string wal(reinterpret_cast<const char*>(data), size);
-  auto scan = store_detail::scan_wal(wal, trop::fuzz::kGoldenGeneration, trop::fuzz::kGoldenLastSeq + 1);
+  auto scan =
+      store_detail::scan_wal(wal, trop::fuzz::kGoldenGeneration, trop::fuzz::kGoldenLastSeq + 1);
   if (scan) {
     TROP_FUZZ_CHECK(scan->valid_end <= wal.size() || scan->frames.empty());
     std::uint64_t seq = trop::fuzz::kGoldenLastSeq + 1;
@@ -46,11 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::set<std::uint16_t> ports;
   std::size_t n = 0;
   TROP_FUZZ_CHECK(snap->for_each([&](const reservation& r) {
-                    TROP_FUZZ_CHECK(check_reservation(r).is_ok());
-                    TROP_FUZZ_CHECK(ports.insert(r.port).second);
-                    ++n;
-                    return true;
-                  }).is_ok());
+                        TROP_FUZZ_CHECK(check_reservation(r).is_ok());
+                        TROP_FUZZ_CHECK(ports.insert(r.port).second);
+                        ++n;
+                        return true;
+                      })
+                      .is_ok());
   TROP_FUZZ_CHECK(n == snap->size());
   // A writer recovers (cuts a torn tail) and appends; the result validates.
   auto t = s->begin_write();

@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   write(dir / "image/three.db", fuzz::golden_image());
   std::vector<reservation> many;
   for (int i = 0; i < 40; ++i) {
-    reservation r = rec(std::string("/proj/") + std::to_string(100 + i), static_cast<std::uint16_t>(5000 + 7 * i),
+    reservation r = rec(std::string("/proj/") + std::to_string(100 + i),
+                        static_cast<std::uint16_t>(5000 + 7 * i),
                         i % 2 ? std::optional<std::string>("web") : std::nullopt);
     if (i % 3 == 0) {
       r.project = "project";
@@ -72,8 +73,8 @@ int main(int argc, char** argv) {
   // WALs over the golden image (generation 2, last sequence 5).
   const auto g = fuzz::kGoldenGeneration;
   const std::string header = store_detail::encode_wal_header(g);
-  const std::string f6 = store_detail::encode_frame(
-      g, 6, store_detail::kFrameSynced, {put(rec("/new/a", 7000), 0)});
+  const std::string f6 =
+      store_detail::encode_frame(g, 6, store_detail::kFrameSynced, {put(rec("/new/a", 7000), 0)});
   const std::string f7 = store_detail::encode_frame(
       g, 7, 0, {erase({"/img/0", std::nullopt}, 6000), put(rec("/img/1", 7001, "t"), 6001)});
   const std::string f8 = store_detail::encode_frame(

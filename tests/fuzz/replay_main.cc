@@ -3,8 +3,8 @@
 // directories (searched recursively). Exit 0 when every input ran; a failed
 // invariant aborts.
 #include <algorithm>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
