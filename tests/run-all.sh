@@ -3,7 +3,8 @@
 # test suite by tiers (Catch2 tags = CTest labels, CONTRIBUTING.md;
 # docs/RELIABILITY.md):
 #   1. Release with -Werror: [quick] (the quick tier, every run, < 2 minutes;
-#      also checks that the release binary has no failpoints).
+#      also checks that the release binary has no failpoints), and the
+#      `install` tests (install into a temp prefix, build and run examples/).
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer with failpoints
 #      (-DTROP_FAILPOINTS=ON) and the fuzz corpus replays: [quick], [crash],
 #      [fault], [torture].
@@ -53,7 +54,7 @@ run_labels() {  # <build dir> <ctest label regex>
 start=$SECONDS
 echo "== Release build (-Werror): [quick] ==" >&2
 configure_and_build build/ci-release -DCMAKE_BUILD_TYPE=Release -DTROP_BUILD_FUZZ_REPLAY=OFF
-run_labels build/ci-release '^quick$'
+run_labels build/ci-release '^(quick|install)$'
 
 echo "== ASan + UBSan build with failpoints: [quick] [crash] [fault] [torture] ==" >&2
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
