@@ -205,9 +205,9 @@ bool has_exited(char state) {
 }  // namespace
 
 result<std::int64_t> parse_lease_duration(const std::string& text) {
-  const std::string quoted = "'" + text + "'";
+  const std::string quoted = std::string("'") + text + "'";
   const auto bad = [&](const std::string& why) -> status {
-    return invalid_argument("invalid duration " + quoted + ": " + why);
+    return invalid_argument(std::string("invalid duration ") + quoted + ": " + why);
   };
   const std::string kExpected =
       "expected a positive whole number followed by s, m, h or d (e.g. 90s, 10m, 2h, 7d)";
@@ -257,9 +257,9 @@ result<std::int64_t> parse_lease_duration(const std::string& text) {
 }
 
 result<process_identity> identify_process(std::int32_t pid, const std::string& proc_root) {
-  const std::string name = "process " + std::to_string(pid);
+  const std::string name = std::string("process ") + std::to_string(pid);
   if (pid <= 0) {
-    return invalid_argument("invalid process id " + std::to_string(pid));
+    return invalid_argument(std::string("invalid process id ") + std::to_string(pid));
   }
   const std::string dir = proc_root + "/" + std::to_string(pid);
   int err = 0;
@@ -268,11 +268,11 @@ result<process_identity> identify_process(std::int32_t pid, const std::string& p
     if (err == ENOENT || err == ESRCH) {
       return not_found(name + " does not exist");
     }
-    return io_error("cannot read " + dir + "/stat: " + errno_text(err));
+    return io_error(std::string("cannot read ") + dir + "/stat: " + errno_text(err));
   }
   std::optional<stat_fields> fields = parse_stat(*stat_text);
   if (!fields) {
-    return io_error("cannot parse " + dir + "/stat");
+    return io_error(std::string("cannot parse ") + dir + "/stat");
   }
   if (has_exited(fields->state)) {
     return not_found(name + " has exited");
@@ -286,13 +286,13 @@ result<process_identity> identify_process(std::int32_t pid, const std::string& p
     if (err == ENOENT || err == ESRCH) {
       return not_found(name + " does not exist");  // it exited meanwhile
     }
-    return io_error("cannot read the pid namespace of " + name + " (" + dir +
-                    "/ns/pid): " + errno_text(err));
+    return io_error(std::string("cannot read the pid namespace of ") + name + " (" + dir +
+                    std::string("/ns/pid): ") + errno_text(err));
   }
   std::optional<std::uint64_t> ours = read_namespace(proc_root + "/self/ns/pid", &err);
   if (!ours) {
-    return io_error("cannot read this process's pid namespace (" + proc_root +
-                    "/self/ns/pid): " + errno_text(err));
+    return io_error(std::string("cannot read this process's pid namespace (") + proc_root +
+                    std::string("/self/ns/pid): ") + errno_text(err));
   }
   if (*theirs != *ours) {
     return invalid_argument(
@@ -301,8 +301,8 @@ result<process_identity> identify_process(std::int32_t pid, const std::string& p
   id.pid_namespace = *theirs;
   std::optional<std::array<std::uint8_t, 16>> boot = read_boot_id(proc_root, &err);
   if (!boot) {
-    return io_error("cannot read the boot id (" + proc_root +
-                    "/sys/kernel/random/boot_id): " + errno_text(err));
+    return io_error(std::string("cannot read the boot id (") + proc_root +
+                    std::string("/sys/kernel/random/boot_id): ") + errno_text(err));
   }
   id.boot_id = *boot;
   return id;

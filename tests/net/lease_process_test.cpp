@@ -29,9 +29,9 @@ std::string stat_line(int pid, const std::string& comm, std::uint64_t start, cha
   std::string s = std::to_string(pid) + " (" + comm + ") " + state + " 1 1 1 0 -1 4194560";
   // Fields 10..21 (twelve of them), then 22 = start time, then a few more.
   for (int f = 10; f <= 21; ++f) {
-    s += " " + std::to_string(f * 3);
+    s += std::string(" ") + std::to_string(f * 3);
   }
-  s += " " + std::to_string(start) + " 12345678 300 18446744073709551615\n";
+  s += std::string(" ") + std::to_string(start) + " 12345678 300 18446744073709551615\n";
   return s;
 }
 
@@ -46,7 +46,8 @@ struct proc_tree {
   void link_namespace(const std::string& who, std::uint64_t inode) const {
     std::filesystem::path ns = std::filesystem::path(dir.path()) / who / "ns";
     std::filesystem::create_directories(ns);
-    std::filesystem::create_directory_symlink("pid:[" + std::to_string(inode) + "]", ns / "pid");
+    std::filesystem::create_directory_symlink(std::string("pid:[") + std::to_string(inode) + "]",
+                                              ns / "pid");
   }
   void add_process(int pid, const std::string& comm, std::uint64_t start,
                    std::uint64_t ns = kOurNamespace, char state = 'S') const {
@@ -82,7 +83,7 @@ TEST_CASE("parse_lease_duration refuses zero, signs, units and overflow, naming 
     trop::result<std::int64_t> r = parse_lease_duration(bad);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.error().code() == trop::error_code::invalid_argument);
-    CHECK_THAT(r.error().message(), Catch::Contains("'" + bad + "'"));
+    CHECK_THAT(r.error().message(), Catch::Contains(std::string("'") + bad + "'"));
   }
   CHECK_THAT(parse_lease_duration("0s").error().message(), Catch::Contains("at least one second"));
   CHECK_THAT(parse_lease_duration("5x").error().message(), Catch::Contains("s, m, h or d"));
