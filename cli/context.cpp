@@ -66,21 +66,18 @@ const std::string& context::data_dir() {
     data_dir_ = *data_dir_override_;
   } else if (globals_.data_dir) {
     data_dir_ = *globals_.data_dir;
-  } else if (const char* env = std::getenv("TROP_DATA_DIR"); env != nullptr) {
-    if (*env == '\0') {
-      throw usage_failure(
-          "a value is required for '--data-dir <PATH>' but none was supplied "
-          "(TROP_DATA_DIR is empty)");
-    }
-    data_dir_ = env;
   } else {
-    std::optional<std::string> h = home();
-    if (!h) {
-      throw config_failure(
-          "Could not determine the trop data directory: HOME is not set; use --data-dir or "
-          "TROP_DATA_DIR");
+    // TROP_DATA_DIR, else $HOME/.trop: the rule the C API shares (trop/paths.h).
+    result<std::string> dir = default_data_dir(std::getenv("TROP_DATA_DIR"), std::getenv("HOME"));
+    if (!dir) {
+      if (dir.error().code() == error_code::invalid_argument) {
+        throw usage_failure(
+            "a value is required for '--data-dir <PATH>' but none was supplied "
+            "(TROP_DATA_DIR is empty)");
+      }
+      throw config_failure(dir.error().message());
     }
-    data_dir_ = *h + (h->back() == '/' ? ".trop" : "/.trop");
+    data_dir_ = std::move(*dir);
   }
   return *data_dir_;
 }

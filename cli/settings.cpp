@@ -49,35 +49,9 @@ effective_settings resolve_settings(const global_options& globals, config_needs 
     *files = out.files;
   }
   if (!out.ok()) {
-    const config_error& first = out.errors.front();
-    std::string msg = format_config_error(first);
-    if (first.kind == config_error_kind::value && first.line > 0) {
-      // The §4.9 text names the file and the field; the position finds the
-      // line in it (syntax errors carry theirs already).
-      msg += " at line " + std::to_string(first.line) + " column " + std::to_string(first.column);
-    }
-    if (out.errors.size() > 1) {
-      msg += " (and " + std::to_string(out.errors.size() - 1) + " more problem" +
-             (out.errors.size() > 2 ? "s" : "") + ")";
-    }
-    throw config_failure(msg);
+    throw config_failure(describe_config_errors(out.errors));
   }
   return std::move(out.config);
-}
-
-metadata_intent configured_intent(const std::optional<std::string>& value, bool cleared,
-                                  const field_source& source) {
-  if (cleared) {
-    return {metadata_intent::kind::clear, {}};
-  }
-  if (!value) {
-    return {};
-  }
-  bool from_file = source.kind == config_origin::project_file ||
-                   source.kind == config_origin::local_file ||
-                   source.kind == config_origin::user_file;
-  return {from_file ? metadata_intent::kind::set_default : metadata_intent::kind::set_explicit,
-          *value};
 }
 
 }  // namespace trop::cli

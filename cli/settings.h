@@ -52,11 +52,7 @@ effective_settings resolve_settings(const global_options& globals, config_needs 
                                     const std::string& data_dir, const std::string& cwd,
                                     const env_lookup& getenv, std::vector<loaded_file>* files);
 
-// How a configured project or task is used (A.2 #28): a value from a
-// configuration file is a default for new reservations; one from the
-// environment or the command line is sticky-checked; `cleared` (--clear-*)
-// clears; nothing preserves (and lets git inference fill new keys).
-metadata_intent configured_intent(const std::optional<std::string>& value, bool cleared,
-                                  const field_source& source);
+// configured_intent() (A.2 #28) lives in trop/formats/config_loader.h, shared
+// with the C API.
 
 }  // namespace trop::cli

@@ -239,4 +239,34 @@ std::string describe_syntax_error(const config_error& e) {
   return out;
 }
 
+std::string describe_config_errors(const std::vector<config_error>& errors) {
+  const config_error& first = errors.front();
+  std::string msg = format_config_error(first);
+  if (first.kind == config_error_kind::value && first.line > 0) {
+    // The §4.9 text names the file and the field; the position finds the
+    // line in it (syntax errors carry theirs already).
+    msg += " at line " + std::to_string(first.line) + " column " + std::to_string(first.column);
+  }
+  if (errors.size() > 1) {
+    msg += " (and " + std::to_string(errors.size() - 1) + " more problem" +
+           (errors.size() > 2 ? "s" : "") + ")";
+  }
+  return msg;
+}
+
+metadata_intent configured_intent(const std::optional<std::string>& value, bool cleared,
+                                  const field_source& source) {
+  if (cleared) {
+    return {metadata_intent::kind::clear, {}};
+  }
+  if (!value) {
+    return {};
+  }
+  bool from_file = source.kind == config_origin::project_file ||
+                   source.kind == config_origin::local_file ||
+                   source.kind == config_origin::user_file;
+  return {from_file ? metadata_intent::kind::set_default : metadata_intent::kind::set_explicit,
+          *value};
+}
+
 }  // namespace trop

@@ -15,9 +15,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # zsh, fish, groff-base and man-db let the completion and man page tests
-# check the generated scripts and trop.1 (they skip those checks without).
+# check the generated scripts and trop.1 (they skip those checks without);
+# the install tests compile examples/c with pkg-config's flags.
 packages=(g++ cmake make libboost1.81-dev libboost-json1.81-dev libcli11-dev catch2
-          libyaml-cpp-dev util-linux git zsh fish groff-base man-db)
+          libyaml-cpp-dev util-linux git zsh fish groff-base man-db pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -289,4 +289,20 @@ status check_path_guard(const std::string& target, const std::string& cwd,
                                     printable(cwd) + " are unrelated paths"};
 }
 
+result<std::string> default_data_dir(const char* trop_data_dir_env, const char* home_env) {
+  if (trop_data_dir_env != nullptr) {
+    if (*trop_data_dir_env == '\0') {
+      return invalid_argument("TROP_DATA_DIR is empty");
+    }
+    return std::string(trop_data_dir_env);
+  }
+  if (home_env == nullptr || *home_env == '\0') {
+    return not_found(
+        "Could not determine the trop data directory: HOME is not set; use --data-dir or "
+        "TROP_DATA_DIR");
+  }
+  std::string home(home_env);
+  return home + (home.back() == '/' ? ".trop" : "/.trop");
+}
+
 }  // namespace trop

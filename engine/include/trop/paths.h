@@ -75,6 +75,15 @@ std::optional<std::string> logical_cwd(std::string_view pwd);
 status check_path_guard(const std::string& target, const std::string& cwd,
                         const std::optional<std::string>& logical);
 
+// The data directory when none is given explicitly (SPEC B §2.2 without the
+// --data-dir option): `trop_data_dir_env` (the value of TROP_DATA_DIR,
+// nullptr when unset) verbatim, else `home_env` + "/.trop" (a HOME ending in
+// '/' gets ".trop"). Shared by the CLI and the C API (trop.h).
+// Errors: invalid_argument "TROP_DATA_DIR is empty" when the variable is set
+// but empty; not_found "Could not determine the trop data directory: HOME is
+// not set; use --data-dir or TROP_DATA_DIR" when HOME is unset or empty.
+result<std::string> default_data_dir(const char* trop_data_dir_env, const char* home_env);
+
 // True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code
 // points above U+10FFFF).
 bool is_valid_utf8(std::string_view s);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "trop/config.h"
+#include "trop/reserve.h"
 
 namespace trop {
 
@@ -107,6 +108,20 @@ layer_outcome load_config_file(const std::string& path, config_origin kind);
 //   value   validation error for '<field> (<source>)': <message>
 //           ('<field>' alone when there is no source: environment variables)
 std::string format_config_error(const config_error& e);
+
+// The one-line summary of a failed load_config() that the CLI prints after
+// "Configuration error: " and the C API returns as its error text: the first
+// problem (format_config_error, plus " at line L column C" for a value error
+// whose position is known), then " (and N more problem[s])".
+// REQUIRES: !errors.empty().
+std::string describe_config_errors(const std::vector<config_error>& errors);
+
+// How a configured project or task is used (A.2 #28): a value from a
+// configuration file is a default for new reservations; one from the
+// environment or the command line is sticky-checked; `cleared` (--clear-*)
+// clears; nothing preserves (and lets git inference fill new keys).
+metadata_intent configured_intent(const std::optional<std::string>& value, bool cleared,
+                                  const field_source& source);
 
 // `trop validate`'s parser message (SPEC B §12.16 "Parse error in <path>:
 // <parser message>"): "[<field>: ]<message>[ at line L column C]".
