@@ -75,6 +75,17 @@ status check_reservation(const reservation& r) {
         std::string(r.project && !is_valid_utf8(*r.project) ? "project" : "task") +
         " must be valid UTF-8");
   }
+  if (r.lease) {
+    if (!r.lease->expires_at && !r.lease->owner) {
+      return invalid_argument("a lease must have an expiry time or an owner process");
+    }
+    if (r.lease->expires_at && *r.lease->expires_at < 0) {
+      return invalid_argument("lease expiry must not be negative");
+    }
+    if (r.lease->owner && r.lease->owner->pid <= 0) {
+      return invalid_argument("lease owner pid must be positive");
+    }
+  }
   return status::ok();
 }
 

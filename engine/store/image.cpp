@@ -2,7 +2,9 @@
 //   file   := page*            (page_count pages of kPageSize bytes)
 //   page   := payload[4092] masked_crc32c(payload):u32
 //   page 0 := header (see write_header) padded with zeros
-//   body   := payloads of pages 1.. concatenated = bitmap key_index port_index records
+//   body   := payloads of pages 1.. concatenated
+//             = bitmap key_index port_index records               (version 1)
+//             = bitmap key_index port_index lease_index records   (version 2)
 #include "store/image.h"
 
 #include <algorithm>
@@ -18,7 +20,13 @@ namespace {
 
 constexpr char kSqliteMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
                                    'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
-constexpr std::size_t kHeaderBytes = 104;
+// The header's length by version: version 2 appends the lease index section.
+constexpr std::size_t kHeaderBytesV1 = 104;
+constexpr std::size_t kHeaderBytesV2 = 120;
+
+std::size_t header_bytes(std::uint32_t version) {
+  return version >= 2 ? kHeaderBytesV2 : kHeaderBytesV1;
+}
 constexpr std::uint32_t kMaxRecords = 65535;  // ports are unique and non-zero
 // Smallest encoded image record: len prefix + fixed fields + empty path length.
 constexpr std::uint64_t kMinRecordBytes = 4 + 20 + 4;
@@ -35,7 +43,8 @@ void write_header(std::string& out, const image_header& h) {
   put_u64(out, h.last_seq);
   put_u32(out, h.record_count);
   put_u32(out, h.page_count);
-  for (const image_section* s : {&h.bitmap, &h.key_index, &h.port_index, &h.records}) {
+  for (const image_section* s :
+       {&h.bitmap, &h.key_index, &h.port_index, &h.records, &h.lease_index}) {
     put_u64(out, s->offset);
     put_u64(out, s->length);
   }
@@ -54,7 +63,7 @@ std::string build_image(const std::vector<reservation>& records, std::uint64_t g
                         std::uint64_t last_seq) {
   const auto n = static_cast<std::uint32_t>(records.size());
   std::string bitmap(kBitmapBytes, '\0');
-  std::string key_index, port_index, recs;
+  std::string key_index, port_index, lease_index, recs;
   std::vector<std::pair<std::uint16_t, std::uint16_t>> by_port;
   by_port.reserve(n);
   std::string one;
@@ -67,6 +76,9 @@ std::string build_image(const std::vector<reservation>& records, std::uint64_t g
     recs += one;
     bitmap[r.port / 8] = static_cast<char>(bitmap[r.port / 8] | (1 << (r.port % 8)));
     by_port.emplace_back(r.port, static_cast<std::uint16_t>(i));
+    if (r.lease) {
+      put_u32(lease_index, i);
+    }
   }
   std::sort(by_port.begin(), by_port.end());
   for (auto [port, ordinal] : by_port) {
@@ -81,12 +93,13 @@ std::string build_image(const std::vector<reservation>& records, std::uint64_t g
   std::uint64_t at = 0;
   for (auto [section, bytes] :
        {std::pair{&h.bitmap, &bitmap}, std::pair{&h.key_index, &key_index},
-        std::pair{&h.port_index, &port_index}, std::pair{&h.records, &recs}}) {
+        std::pair{&h.port_index, &port_index}, std::pair{&h.lease_index, &lease_index},
+        std::pair{&h.records, &recs}}) {
     section->offset = at;
     section->length = bytes->size();
     at += bytes->size();
   }
-  std::string body = bitmap + key_index + port_index + recs;
+  std::string body = bitmap + key_index + port_index + lease_index + recs;
   std::uint64_t body_pages = (body.size() + kPagePayload - 1) / kPagePayload;
   h.page_count = static_cast<std::uint32_t>(1 + body_pages);
 
@@ -133,7 +146,7 @@ result<image_reader> image_reader::open(std::span<const std::byte> bytes) {
   } catch (const corrupt_error& e) {
     return corruption(e.what());
   }
-  byte_reader in(std::string_view(data + 8, kHeaderBytes - 8));
+  byte_reader in(std::string_view(data + 8, header_bytes(version) - 8));
   image_header& h = r.header_;
   h.format_version = in.u32();
   std::uint32_t page_size = in.u32();
@@ -144,6 +157,13 @@ result<image_reader> image_reader::open(std::span<const std::byte> bytes) {
   for (image_section* s : {&h.bitmap, &h.key_index, &h.port_index, &h.records}) {
     s->offset = in.u64();
     s->length = in.u64();
+  }
+  if (version >= 2) {
+    h.lease_index.offset = in.u64();
+    h.lease_index.length = in.u64();
+  } else {
+    h.lease_index.offset = h.port_index.offset + h.port_index.length;
+    h.lease_index.length = 0;
   }
   auto bad = [](const std::string& what) { return corruption("trop.db: header: " + what); };
   if (h.format_version == 0) {
@@ -161,12 +181,15 @@ result<image_reader> image_reader::open(std::span<const std::byte> bytes) {
   if (n > kMaxRecords) {
     return bad("record count " + std::to_string(n) + " exceeds 65535");
   }
-  // Sections are contiguous and in order: bitmap, key index, port index, records.
+  // Sections are contiguous and in order: bitmap, key index, port index,
+  // lease index (version 2; empty in version 1), records.
   if (h.bitmap.offset != 0 || h.bitmap.length != kBitmapBytes ||
       h.key_index.offset != h.bitmap.length || h.key_index.length != 4 * n ||
       h.port_index.offset != h.key_index.offset + h.key_index.length ||
       h.port_index.length != 4 * n ||
-      h.records.offset != h.port_index.offset + h.port_index.length ||
+      h.lease_index.offset != h.port_index.offset + h.port_index.length ||
+      h.lease_index.length % 4 != 0 || h.lease_index.length > 4 * n ||
+      h.records.offset != h.lease_index.offset + h.lease_index.length ||
       h.records.length < kMinRecordBytes * n || h.records.length > body ||
       h.records.offset + h.records.length > body ||
       body - (h.records.offset + h.records.length) >= kPagePayload) {
@@ -222,6 +245,19 @@ std::string image_reader::bitmap_bytes() const {
   return read_logical(header_.bitmap.offset, kBitmapBytes);
 }
 
+std::uint32_t image_reader::lease_count() const {
+  return static_cast<std::uint32_t>(header_.lease_index.length / 4);
+}
+
+std::uint32_t image_reader::leased_ordinal(std::uint32_t i) const {
+  std::uint32_t ordinal =
+      load_u32(read_logical(header_.lease_index.offset + std::uint64_t{i} * 4, 4).data());
+  if (ordinal >= size()) {
+    fail("lease index entry " + std::to_string(i) + " points past the last record");
+  }
+  return ordinal;
+}
+
 std::uint32_t image_reader::key_index_entry(std::uint32_t ordinal) const {
   return load_u32(read_logical(header_.key_index.offset + std::uint64_t{ordinal} * 4, 4).data());
 }
@@ -238,7 +274,7 @@ reservation image_reader::record_at(std::uint32_t ordinal) const {
   std::string bytes = read_logical(header_.records.offset + rel + 4, len);
   byte_reader in(bytes);
   reservation r;
-  if (!decode_record(in, &r) || in.remaining() != 0) {
+  if (!decode_record(in, &r, header_.format_version) || in.remaining() != 0) {
     fail("record " + std::to_string(ordinal) + " is malformed");
   }
   return r;
@@ -295,7 +331,7 @@ void image_reader::check_everything() const {
   }
   const char* base = reinterpret_cast<const char*>(bytes_.data());
   // The unused tail of the header page must be zero (room for later versions).
-  for (std::size_t i = kHeaderBytes; i < kPagePayload; ++i) {
+  for (std::size_t i = header_bytes(header_.format_version); i < kPagePayload; ++i) {
     if (base[i] != 0) {
       fail("header: non-zero byte at offset " + std::to_string(i));
     }
@@ -305,6 +341,7 @@ void image_reader::check_everything() const {
   std::vector<std::uint16_t> ordinal_of_port(65536, 0xffff);
   std::uint64_t next_offset = 0;
   std::optional<reservation_key> previous;
+  std::vector<std::uint32_t> leased;
   for (std::uint32_t i = 0; i < size(); ++i) {
     if (key_index_entry(i) != next_offset) {
       fail("key index entry " + std::to_string(i) + " does not point at the next record");
@@ -324,6 +361,9 @@ void image_reader::check_everything() const {
       fail("port " + std::to_string(r.port) + " is stored for more than one reservation");
     }
     ordinal_of_port[r.port] = static_cast<std::uint16_t>(i);
+    if (r.lease) {
+      leased.push_back(i);
+    }
     expected_bitmap[r.port / 8] =
         static_cast<char>(expected_bitmap[r.port / 8] | (1 << (r.port % 8)));
     previous = r.key;
@@ -344,6 +384,19 @@ void image_reader::check_everything() const {
       fail("port index entry " + std::to_string(i) + " is out of order or disagrees with records");
     }
     prev_port = port;
+  }
+  // The lease index lists exactly the leased records, in key order.
+  if (lease_count() != leased.size()) {
+    fail("lease index has " + std::to_string(lease_count()) + " entries, but " +
+         std::to_string(leased.size()) + " records carry a lease");
+  }
+  for (std::uint32_t i = 0; i < lease_count(); ++i) {
+    std::uint32_t ordinal =
+        load_u32(read_logical(header_.lease_index.offset + std::uint64_t{i} * 4, 4).data());
+    if (ordinal != leased[i]) {
+      fail("lease index entry " + std::to_string(i) + " (record " + std::to_string(ordinal) +
+           ") disagrees with the records (expected record " + std::to_string(leased[i]) + ")");
+    }
   }
   // Padding after the records section must be zero.
   const std::uint64_t body = std::uint64_t{header_.page_count - 1} * kPagePayload;

@@ -15,7 +15,9 @@
 
 namespace trop::store_detail {
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+// The version this build writes. It reads every version from 1 up to it
+// (docs/FORMAT.md "Versioning"); version 2 added leases.
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::uint32_t kPageSize = 4096;
 inline constexpr std::uint32_t kPagePayload = kPageSize - 4;
 inline constexpr std::uint32_t kBitmapBytes = 65536 / 8;
@@ -33,10 +35,13 @@ struct image_header {
   std::uint32_t record_count = 0;
   std::uint32_t page_count = 0;
   image_section bitmap, key_index, port_index, records;
+  // Version 2: the key-order ordinals of the leased records. A version-1
+  // image reads as an empty section at the start of the records section.
+  image_section lease_index;
 };
 
 // Encodes `records` (REQUIRES: sorted by key, unique keys and ports, each
-// valid) as a complete image file.
+// valid) as a complete image file in format version kFormatVersion.
 std::string build_image(const std::vector<reservation>& records, std::uint64_t generation,
                         std::uint64_t last_seq);
 
@@ -63,6 +68,11 @@ class image_reader {
   std::uint64_t bitmap_word(std::uint32_t w) const;
   // The whole 8 KiB occupancy bitmap.
   std::string bitmap_bytes() const;
+  // How many records carry a lease (0 in a version-1 image), and the
+  // key-order ordinal of the i-th of them (ascending). REQUIRES: i <
+  // lease_count(). Throws corrupt_error for an ordinal out of range.
+  std::uint32_t lease_count() const;
+  std::uint32_t leased_ordinal(std::uint32_t i) const;
 
   // Verifies every page and every invariant of the image (validate()).
   void check_everything() const;

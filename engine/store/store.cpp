@@ -84,11 +84,13 @@ status install_image(env& e, const store_paths& p, const std::string& bytes,
 // Empties the WAL and starts `generation`. Synced: the header must be durable
 // before frames that depend on it. `phase` names the failpoints
 // ("recovery", "checkpoint").
-status reset_wal(random_access_file& wal, std::uint64_t generation,
+// `version` is the image's format version: the frames that follow are
+// encoded in it.
+status reset_wal(random_access_file& wal, std::uint64_t generation, std::uint32_t version,
                  [[maybe_unused]] const char* phase) {
   TROP_RETURN_IF_ERROR(wal.truncate(0));
   TROP_FAILPOINT(std::string(phase) + ".after_wal_truncate");
-  TROP_RETURN_IF_ERROR(write_all(wal, 0, store_detail::encode_wal_header(generation)));
+  TROP_RETURN_IF_ERROR(write_all(wal, 0, store_detail::encode_wal_header(generation, version)));
   TROP_FAILPOINT(std::string(phase) + ".after_wal_header");
   TROP_RETURN_IF_ERROR(wal.sync_data());
   TROP_FAILPOINT(std::string(phase) + ".after_wal_reset");
@@ -148,6 +150,13 @@ result<std::optional<reservation>> snapshot::find_by_port(std::uint16_t port) co
 status snapshot::for_each(const std::function<bool(const reservation&)>& visit) const {
   return guard_corruption([&]() -> status {
     state_->visit_from(reservation_key{}, visit);
+    return status::ok();
+  });
+}
+
+status snapshot::for_each_leased(const std::function<bool(const reservation&)>& visit) const {
+  return guard_corruption([&]() -> status {
+    state_->visit_leased(visit);
     return status::ok();
   });
 }
@@ -329,7 +338,8 @@ status transaction_impl::checkpoint() {
   TROP_RETURN_IF_ERROR(install_image(
       e, p, store_detail::build_image(*records, next_generation, st.last_seq()), "checkpoint"));
   // The new image is durable; the old WAL generation is now stale and safe to drop.
-  TROP_RETURN_IF_ERROR(reset_wal(*wal, next_generation, "checkpoint"));
+  TROP_RETURN_IF_ERROR(
+      reset_wal(*wal, next_generation, store_detail::kFormatVersion, "checkpoint"));
   wal_end = store_detail::kWalHeaderBytes;
   return status::ok();
 }
@@ -416,7 +426,10 @@ result<write_transaction> store::begin_write() const {
         TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
         TROP_FAILPOINT("recovery.after_dir_sync");
       }
-      TROP_RETURN_IF_ERROR(reset_wal(*t->wal, state->generation(), "recovery"));
+      // In the image's version: an older store stays entirely in its version
+      // until the upgrade below has replaced the image.
+      TROP_RETURN_IF_ERROR(
+          reset_wal(*t->wal, state->generation(), state->format_version(), "recovery"));
       if (!wal_existed) {
         TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
       }
@@ -438,6 +451,17 @@ result<write_transaction> store::begin_write() const {
   if (t->view.format_version() < store_detail::kFormatVersion) {
     // An older format: rewrite it in the current one before changing anything.
     TROP_RETURN_IF_ERROR(t->checkpoint());
+    // This transaction's frames continue the new image (its generation, in
+    // its version): plan on it, not on the replaced one.
+    auto upgraded = map_image(e, p);
+    if (!upgraded) {
+      return upgraded.error();
+    }
+    if (!*upgraded) {
+      return corruption("trop.db vanished while the write lock was held");
+    }
+    t->view.state_ = std::move(*upgraded);
+    t->tail_unsynced = false;
   }
   return write_transaction(std::move(t));
 }
@@ -572,8 +596,10 @@ status write_transaction::put(const reservation& r) {
       return status(error_code::conflict,
                     "port " + std::to_string(r.port) + " is already reserved by another key");
     }
+    // A lease change is a real change (it must be durable), not a refresh.
     bool touch = current && current->port == r.port && current->project == r.project &&
-                 current->task == r.task && current->created_at == r.created_at;
+                 current->task == r.task && current->created_at == r.created_at &&
+                 current->lease == r.lease;
     impl_->only_touches = impl_->only_touches && touch;
     wal_op op;
     op.type = wal_op::kind::put;

@@ -70,6 +70,11 @@ void store_state::apply(const wal_op& op) {
   } else {
     overlay_[key] = std::nullopt;
   }
+  if (op.type == wal_op::kind::put && op.record.lease) {
+    overlay_leased_.insert(key);
+  } else {
+    overlay_leased_.erase(key);
+  }
 }
 
 void store_state::apply(const store_detail::wal_frame& frame) {
@@ -169,6 +174,43 @@ void store_state::visit_from(const reservation_key& start,
     const auto& value = ov->second;
     ++ov;
     if (value && !visit(*value)) {
+      return;
+    }
+  }
+}
+
+void store_state::visit_leased(const std::function<bool(const reservation&)>& visit) const {
+  // Merge, in key order, the image's leased records the overlay has not
+  // touched with the overlay's leased records.
+  const std::uint32_t n = image_ ? image_->lease_count() : 0;
+  std::uint32_t i = 0;
+  auto ov = overlay_leased_.begin();
+  std::optional<reservation> img;
+  for (;;) {
+    while (!img && i < n) {
+      reservation r = image_->record_at(image_->leased_ordinal(i++));
+      if (!r.lease) {
+        throw corrupt_error("trop.db: the lease index lists " + to_display(r.key) +
+                            ", which has no lease");
+      }
+      if (!overlay_.count(r.key)) {
+        img = std::move(r);
+      }
+    }
+    if (!img && ov == overlay_leased_.end()) {
+      return;
+    }
+    if (img && (ov == overlay_leased_.end() || img->key < *ov)) {
+      reservation r = std::move(*img);
+      img.reset();
+      if (!visit(r)) {
+        return;
+      }
+      continue;
+    }
+    const reservation& r = *overlay_.at(*ov);
+    ++ov;
+    if (!visit(r)) {
       return;
     }
   }

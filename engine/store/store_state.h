@@ -39,6 +39,11 @@ class store_state {
   // Visits records with key >= `start` in key order until `visit` returns false.
   void visit_from(const reservation_key& start,
                   const std::function<bool(const reservation&)>& visit) const;
+  // Visits the records that carry a lease, in key order, until `visit`
+  // returns false. Cost: one image record read (O(1) pages) and one overlay
+  // lookup per entry of the image's lease index, plus the WAL's leased keys;
+  // never a scan of every record.
+  void visit_leased(const std::function<bool(const reservation&)>& visit) const;
   std::vector<reservation> all() const;
   std::size_t size() const { return size_; }
 
@@ -62,6 +67,9 @@ class store_state {
   // WAL changes: nullopt marks a key erased since the image.
   std::map<reservation_key, std::optional<reservation>> overlay_;
   std::map<std::uint16_t, reservation_key> overlay_ports_;
+  // The overlay's keys whose current record carries a lease (the image's
+  // leased records are listed by its lease index).
+  std::set<reservation_key> overlay_leased_;
   // Image ports whose records the overlay replaced or erased.
   std::set<std::uint16_t> released_image_ports_;
   // The image's occupancy bitmap, copied once on first use.

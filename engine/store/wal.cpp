@@ -5,6 +5,7 @@
 //             payload[len] zero-padding to a multiple of 8
 //   payload:= op_count:u32 op*
 //   op     := 1:u8 record prev_port:u16 | 2:u8 key prev_port:u16   (record_codec.cpp)
+// Records decode as the header's version says (a lease only from version 2).
 // The frame CRC covers bytes 8.. of the frame header and the payload.
 #include "store/wal.h"
 
@@ -56,7 +57,7 @@ bool read_frame(std::string_view bytes, std::uint64_t offset, frame_view* f) {
   return true;
 }
 
-bool decode_ops(std::string_view payload, std::vector<wal_op>* ops) {
+bool decode_ops(std::string_view payload, std::uint32_t version, std::vector<wal_op>* ops) {
   byte_reader in(payload);
   std::uint32_t count = in.u32();
   if (count == 0 || count > payload.size()) {
@@ -68,7 +69,7 @@ bool decode_ops(std::string_view payload, std::vector<wal_op>* ops) {
     std::uint8_t type = in.u8();
     if (type == static_cast<std::uint8_t>(wal_op::kind::put)) {
       op.type = wal_op::kind::put;
-      if (!decode_record(in, &op.record)) {
+      if (!decode_record(in, &op.record, version)) {
         return false;
       }
       op.key = op.record.key;
@@ -88,9 +89,9 @@ bool decode_ops(std::string_view payload, std::vector<wal_op>* ops) {
 
 }  // namespace
 
-std::string encode_wal_header(std::uint64_t generation) {
+std::string encode_wal_header(std::uint64_t generation, std::uint32_t version) {
   std::string h(kWalMagic, sizeof kWalMagic);
-  put_u32(h, kFormatVersion);
+  put_u32(h, version);
   put_u32(h, 0);
   put_u64(h, generation);
   put_u32(h, 0);
@@ -175,7 +176,7 @@ result<wal_scan> scan_wal(std::string_view bytes, std::uint64_t generation,
       wal_frame frame;
       frame.seq = f.seq;
       frame.flags = f.flags;
-      if (!decode_ops(f.payload, &frame.ops)) {
+      if (!decode_ops(f.payload, version, &frame.ops)) {
         return corruption("trop.db-wal: frame " + std::to_string(f.seq) + " at offset " +
                           std::to_string(offset) + " has a valid checksum but does not decode");
       }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/image.h"
 #include "trop/reservation.h"
 #include "trop/status.h"
 
@@ -38,7 +39,9 @@ struct wal_frame {
   std::vector<wal_op> ops;
 };
 
-std::string encode_wal_header(std::uint64_t generation);
+// `version`: the format version of the frames that will follow (a writer
+// keeps the image's version until it upgrades the image).
+std::string encode_wal_header(std::uint64_t generation, std::uint32_t version = kFormatVersion);
 std::string encode_frame(std::uint64_t generation, std::uint64_t seq, std::uint32_t flags,
                          const std::vector<wal_op>& ops);
 

@@ -425,7 +425,7 @@ TEST_CASE("a store written by a newer format version is refused and left alone",
     process_result r = fx.run(args);
     CHECK(r.exit_code == 6);
     CHECK(r.out.empty());
-    CHECK(r.err == "Error: unsupported store format version: expected 1, found 99\n");
+    CHECK(r.err == "Error: unsupported store format version: expected 2, found 99\n");
   }
   CHECK(read_file(path) == bytes);
 }

@@ -155,7 +155,7 @@ std::string image_region(const store_detail::image_header& h, std::uint64_t offs
     return "page checksum";
   }
   if (page == 0) {
-    return in_page < 104 ? "header" : "header padding";
+    return in_page < (h.format_version >= 2 ? 120u : 104u) ? "header" : "header padding";
   }
   const std::uint64_t body = (page - 1) * store_detail::kPagePayload + in_page;
   auto in = [&](const store_detail::image_section& s) {
@@ -169,6 +169,9 @@ std::string image_region(const store_detail::image_header& h, std::uint64_t offs
   }
   if (in(h.port_index)) {
     return "port index";
+  }
+  if (in(h.lease_index)) {
+    return "lease index";
   }
   if (in(h.records)) {
     return "records";

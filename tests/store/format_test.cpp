@@ -95,10 +95,10 @@ TEST_CASE("A SQLite file is recognised as the original tool's store", "[quick]")
 
 TEST_CASE("A newer format version is refused as unsupported", "[quick]") {
   std::string img = build_image({}, 1, 0);
-  img[8] = 2;
+  img[8] = 3;
   auto r = image_reader::open(as_span(img));
   REQUIRE(r.error().code() == error_code::unsupported_version);
-  REQUIRE(r.error().message() == "unsupported store format version: expected 1, found 2");
+  REQUIRE(r.error().message() == "unsupported store format version: expected 2, found 3");
 }
 
 TEST_CASE("Garbage and short files are corruption, not crashes", "[quick]") {
@@ -196,7 +196,7 @@ TEST_CASE("The WAL bytes match the worked example of docs/FORMAT.md", "[quick]")
   std::string w = encode_wal_header(1) + encode_frame(1, 1, kFrameSynced, {put_op(r)});
   REQUIRE(w.size() == 0x68);
   REQUIRE(w.substr(0, 8) == std::string("TROPWAL\0", 8));
-  REQUIRE(w.substr(0x08, 4) == std::string("\x01\0\0\0", 4));
+  REQUIRE(w.substr(0x08, 4) == std::string("\x02\0\0\0", 4));
   REQUIRE(w.substr(0x10, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));
   REQUIRE(w.substr(0x20, 4) == std::string("\x21\0\0\0", 4));
   REQUIRE(w.substr(0x28, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "trop/lease.h"
 #include "trop/status.h"
 
 namespace trop {
@@ -43,6 +44,8 @@ struct reservation {
   std::optional<std::string> task;
   std::int64_t created_at = 0;
   std::int64_t last_used_at = 0;
+  // Absent: a sticky reservation, kept until released, pruned or expired.
+  std::optional<trop::lease> lease;
 
   friend bool operator==(const reservation&, const reservation&) = default;
 };
@@ -59,8 +62,10 @@ bool is_trimmed_non_empty(const std::string& s);
 
 // Checks the stored-record invariants (SPEC B §7.1, §17): path absolute and
 // lexically normal, tag absent or trimmed non-empty, port 1..65535, project and
-// task absent or trimmed non-empty without NUL, timestamps >= 0, and all text
-// valid UTF-8 (so that every output format can carry it unchanged).
+// task absent or trimmed non-empty without NUL, timestamps >= 0, all text
+// valid UTF-8 (so that every output format can carry it unchanged), and a
+// lease absent or with an expiry >= 0 and/or an owner with pid > 0 (at least
+// one of the two).
 // Returns invalid_argument naming the offending field on failure.
 status check_reservation(const reservation& r);
 

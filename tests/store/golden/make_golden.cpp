@@ -38,8 +38,10 @@ void commit(const store& s, const std::vector<reservation>& puts,
             const std::vector<reservation_key>& erases = {}) {
   auto t = s.begin_write();
   check(t.is_ok() ? status::ok() : t.error());
-  for (const auto& r : puts) check(t->put(r));
-  for (const auto& k : erases) check(t->erase(k));
+  for (const auto& r : puts)
+    check(t->put(r));
+  for (const auto& k : erases)
+    check(t->erase(k));
   check(t->commit());
 }
 
@@ -63,20 +65,19 @@ int main(int argc, char** argv) {
   o.checkpoint_bytes = 1;  // every commit checkpoints: these land in the image
   {
     auto s = store::open(o);
-    commit(*s, {rec("/home/u/app", std::nullopt, 5000, "app", std::nullopt, 1700000000,
-                    1700000100),
+    commit(*s, {rec("/home/u/app", std::nullopt, 5000, "app", std::nullopt, 1700000000, 1700000100),
                 rec("/home/u/app", "web", 5001, "app", "main", 1700000001, 1700000101),
                 rec("/home/u/app", "db", 5002, "app", "feature-x", 1700000002, 1700000102)});
-    commit(*s, {rec("/srv/x", std::nullopt, 5003, std::nullopt, std::nullopt, 1700000003,
-                    1700000003),
-                rec("/srv/x/y", "api", 5004, std::nullopt, "t1", 1700000004, 1700000004),
-                rec("/srv/x-z", std::nullopt, 5005, "z", std::nullopt, 1700000005, 1700000005)});
+    commit(*s,
+           {rec("/srv/x", std::nullopt, 5003, std::nullopt, std::nullopt, 1700000003, 1700000003),
+            rec("/srv/x/y", "api", 5004, std::nullopt, "t1", 1700000004, 1700000004),
+            rec("/srv/x-z", std::nullopt, 5005, "z", std::nullopt, 1700000005, 1700000005)});
   }
   o.checkpoint_bytes = 1 << 20;  // from here on: WAL frames on top of the image
   {
     auto s = store::open(o);
-    commit(*s, {rec("/tmp/a", std::nullopt, 6000, std::nullopt, std::nullopt, 1700000200,
-                    1700000200)});
+    commit(*s,
+           {rec("/tmp/a", std::nullopt, 6000, std::nullopt, std::nullopt, 1700000200, 1700000200)});
     commit(*s, {}, {reservation_key{"/srv/x", std::nullopt}});
     commit(*s, {rec("/home/u/app", "db", 5010, "app", "feature-x", 1700000002, 1700000300)});
     commit(*s, {rec("/home/u/\xc3\xbcn\xc3\xaf", "t\xc3\xa4g", 6001, "\xc3\xbc", std::nullopt,
