@@ -426,6 +426,8 @@ const char* trop_error_name(trop_error code) {
       return "no_memory";
     case TROP_E_INTERNAL:
       return "internal";
+    case TROP_E_ENUM_MAX_:
+      break;
   }
   return "unknown";
 }
@@ -610,6 +612,8 @@ trop_error trop_options_set_durability(trop_options* options, trop_durability du
       case TROP_DURABILITY_NORMAL:
         options->durability = trop::durability::normal;
         return TROP_OK;
+      case TROP_DURABILITY_ENUM_MAX_:
+        break;
     }
     return invalid("unknown durability " + std::to_string(static_cast<int>(durability)));
   });

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -814,6 +815,83 @@ static void test_leases(void) {
   trop_options_free(o);
 }
 
+/* One store handle shared by threads: every reservation gets its own port,
+ * and each thread's error text is its own. */
+enum { kThreads = 4, kPerThread = 10 };
+
+struct thread_work {
+  trop_store* store;
+  int index;
+  uint16_t ports[kPerThread];
+  int failures;
+  int own_error_kept;
+};
+
+static void* reserve_many(void* arg) {
+  struct thread_work* w = (struct thread_work*)arg;
+  char dir[PATH_MAX];
+  char tag[32];
+  int i;
+  snprintf(dir, sizeof dir, "%s/threads", g_root);
+  for (i = 0; i < kPerThread; ++i) {
+    trop_reserve_result res;
+    snprintf(tag, sizeof tag, "t%d-%d", w->index, i);
+    if (reserve(w->store, dir, tag, 0, &res) != TROP_OK) {
+      ++w->failures;
+    }
+    w->ports[i] = res.port;
+  }
+  /* A failure here leaves a text that no other thread's call overwrites. */
+  if (trop_reserve(w->store, NULL, NULL) == TROP_E_INVALID_ARGUMENT) {
+    char text[256];
+    snprintf(text, sizeof text, "%s", trop_last_error());
+    usleep(20000); /* the other threads make successful calls meanwhile */
+    w->own_error_kept = strcmp(text, trop_last_error()) == 0 && strstr(text, "NULL") != NULL;
+  }
+  return NULL;
+}
+
+static void test_threads_share_a_store(void) {
+  trop_options* o = test_options(6800, 6899);
+  trop_store* s = open_store(o);
+  struct thread_work work[kThreads];
+  pthread_t threads[kThreads];
+  trop_reservation* items = NULL;
+  size_t n = 0;
+  uint16_t all[kThreads * kPerThread];
+  int i, j, k, distinct = 1;
+  make_dir("threads");
+  for (i = 0; i < kThreads; ++i) {
+    memset(&work[i], 0, sizeof work[i]);
+    work[i].store = s;
+    work[i].index = i;
+    CHECK(pthread_create(&threads[i], NULL, reserve_many, &work[i]) == 0);
+  }
+  for (i = 0; i < kThreads; ++i) {
+    pthread_join(threads[i], NULL);
+    CHECK(work[i].failures == 0);
+    CHECK(work[i].own_error_kept == 1);
+  }
+  for (i = 0; i < kThreads; ++i) {
+    for (j = 0; j < kPerThread; ++j) {
+      all[i * kPerThread + j] = work[i].ports[j];
+    }
+  }
+  for (j = 0; j < kThreads * kPerThread; ++j) {
+    for (k = j + 1; k < kThreads * kPerThread; ++k) {
+      if (all[j] == all[k] || all[j] < 6800 || all[j] > 6899) {
+        distinct = 0;
+      }
+    }
+  }
+  CHECK(distinct);
+  CHECK_CODE(trop_list(s, NULL, &items, &n), TROP_OK);
+  CHECK(n == kThreads * kPerThread);
+  trop_list_free(items);
+  trop_close(s);
+  trop_options_free(o);
+}
+
 int main(void) {
   static const struct {
     const char* name;
@@ -830,6 +908,7 @@ int main(void) {
       {"autoinit off", test_autoinit_off},
       {"load config", test_load_config},
       {"leases", test_leases},
+      {"threads share a store", test_threads_share_a_store},
   };
   size_t i;
   int tests_failed = 0;

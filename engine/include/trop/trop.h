@@ -58,7 +58,9 @@ typedef enum trop_error {
   TROP_E_CRASHED = 11,            /* test builds only: a simulated crash */
   TROP_E_CONFIG = 100,            /* trop_options_load_config: invalid configuration */
   TROP_E_NO_MEMORY = 101,         /* an allocation failed */
-  TROP_E_INTERNAL = 102           /* an unexpected failure inside trop (a bug) */
+  TROP_E_INTERNAL = 102,          /* an unexpected failure inside trop (a bug) */
+  /* Not a code: keeps the type int-sized and every int value a valid one. */
+  TROP_E_ENUM_MAX_ = 0x7fffffff
 } trop_error;
 
 /* The name of a code: "ok", "not_found", "invalid_argument", ...,
@@ -86,8 +88,10 @@ const char* trop_last_error(void);
 typedef struct trop_options trop_options;
 
 typedef enum trop_durability {
-  TROP_DURABILITY_FULL = 0,  /* a reported port survives power loss (fdatasync per commit) */
-  TROP_DURABILITY_NORMAL = 1 /* survives a killed process; a power loss may drop the last commits */
+  TROP_DURABILITY_FULL = 0, /* a reported port survives power loss (fdatasync per commit) */
+  TROP_DURABILITY_NORMAL =
+      1, /* survives a killed process; a power loss may drop the last commits */
+  TROP_DURABILITY_ENUM_MAX_ = 0x7fffffff /* not a value (int-sized type) */
 } trop_durability;
 
 /* Occupancy policy bits (SPEC B §8.1): which bind probes decide whether a
@@ -257,10 +261,11 @@ typedef struct trop_reserve_request {
 void trop_reserve_request_init(trop_reserve_request* request);
 
 typedef enum trop_reserve_action {
-  TROP_RESERVE_CREATED = 1,          /* a new reservation */
-  TROP_RESERVE_REFRESHED = 2,        /* the key existed: same port, last use refreshed */
-  TROP_RESERVE_METADATA_UPDATED = 3, /* the key existed: same port, project/task changed */
-  TROP_RESERVE_REALLOCATED = 4       /* OVERWRITE/FORCE: allocated again */
+  TROP_RESERVE_CREATED = 1,                  /* a new reservation */
+  TROP_RESERVE_REFRESHED = 2,                /* the key existed: same port, last use refreshed */
+  TROP_RESERVE_METADATA_UPDATED = 3,         /* the key existed: same port, project/task changed */
+  TROP_RESERVE_REALLOCATED = 4,              /* OVERWRITE/FORCE: allocated again */
+  TROP_RESERVE_ACTION_ENUM_MAX_ = 0x7fffffff /* not a value (int-sized type) */
 } trop_reserve_action;
 
 /* What trop_reserve did. Initialise with trop_reserve_result_init. */
