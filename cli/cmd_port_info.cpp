@@ -6,6 +6,8 @@
 #include "output.h"
 #include "port_info_output.h"
 #include "store_access.h"
+#include "trop/env.h"
+#include "trop/lease.h"
 #include "trop/occupancy.h"
 
 namespace trop::cli {
@@ -29,6 +31,25 @@ std::string_view first_occupancy_flag(const occupancy_flags& f) {
 bool path_exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+// The owner's state and, for a lapsed lease, the port's (the occupancy
+// probe decides whether the next write may reclaim it: docs/leases.md).
+lease_facts lease_facts_now(const lease& l, std::uint16_t port,
+                            const effective_settings& settings) {
+  lease_facts f;
+  f.now = env::posix()->now_unix();
+  if (l.owner) {
+    f.owner = check_owner(*l.owner);
+  }
+  if (lease_lapsed(l, f.now, f.owner)) {
+    const occupancy_policy policy = settings.occupancy.policy();
+    if (!probe_matrix(policy).empty()) {
+      system_occupancy_probe probe;
+      f.port = probe.check(port, policy).state;
+    }
+  }
+  return f;
 }
 
 }  // namespace
@@ -63,6 +84,9 @@ int run_port_info(const port_info_options& opts, context& ctx) {
   }
   std::string out =
       render_reservation_info(port, *found, *found && path_exists((*found)->key.path));
+  if (*found && (*found)->lease) {
+    out += render_lease_info(*(*found)->lease, lease_facts_now(*(*found)->lease, port, settings));
+  }
 
   if (opts.include_occupancy) {
     const occupancy_policy policy = settings.occupancy.policy();

@@ -49,6 +49,74 @@ std::string render_reservation_info(std::uint16_t port, const std::optional<rese
   return out;
 }
 
+bool lease_lapsed(const lease& l, std::int64_t now, std::optional<owner_state> owner) {
+  return (l.expires_at && now >= *l.expires_at) || (l.owner && owner == owner_state::gone);
+}
+
+std::string format_duration_short(std::int64_t seconds) {
+  if (seconds < 0) {
+    seconds = -seconds;
+  }
+  constexpr std::int64_t kSizes[] = {86400, 3600, 60, 1};
+  constexpr char kNames[] = {'d', 'h', 'm', 's'};
+  std::int64_t parts[4] = {};
+  for (int i = 0; i < 4; ++i) {
+    parts[i] = seconds / kSizes[i];
+    seconds %= kSizes[i];
+  }
+  int first = 0;
+  while (first < 3 && parts[first] == 0) {
+    ++first;
+  }
+  std::string out = std::to_string(parts[first]) + kNames[first];
+  if (first < 3 && parts[first + 1] != 0) {
+    out += ' ' + std::to_string(parts[first + 1]) + kNames[first + 1];
+  }
+  return out;
+}
+
+std::string render_lease_info(const lease& l, const lease_facts& facts) {
+  std::string out;
+  std::string state = "active";
+  if (lease_lapsed(l, facts.now, facts.owner)) {
+    if (!facts.port) {
+      state = "lapsed, port not checked (the next write reclaims it)";
+    } else {
+      switch (*facts.port) {
+        case occupancy_state::free:
+          state = "lapsed, port free (the next write reclaims it)";
+          break;
+        case occupancy_state::occupied:
+          state = "lapsed, port in use (kept until it is free)";
+          break;
+        case occupancy_state::unknown:
+          state = "lapsed, port possibly in use (kept until a probe shows it free)";
+          break;
+      }
+    }
+  }
+  line(&out, "Lease: ", state);
+  if (l.expires_at) {
+    const std::int64_t left = *l.expires_at - facts.now;
+    line(&out, "Lease expires: ",
+         format_timestamp(*l.expires_at) + " (" +
+             (left > 0 ? std::string("in ") + format_duration_short(left)
+                       : format_duration_short(left) + " ago") +
+             ")");
+  }
+  if (l.owner) {
+    std::string_view how = "unknowable";
+    if (facts.owner == owner_state::alive) {
+      how = "alive";
+    } else if (facts.owner == owner_state::gone) {
+      how = "gone";
+    }
+    line(&out, "Lease owner: ",
+         std::string("pid ") + std::to_string(l.owner->pid) + " (" + std::string(how) + ")");
+  }
+  return out;
+}
+
 std::string render_occupancy_info(bool any_probe_enabled, const port_occupancy& occupancy,
                                   const owner_lookup& owner_of) {
   std::string out = "\nOccupancy status:\n";

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "trop/lease.h"
 #include "trop/occupancy.h"
 #include "trop/reservation.h"
 
@@ -20,6 +21,32 @@ namespace trop::cli {
 // \n, \xNN; backslash doubled). Every line ends in '\n'.
 std::string render_reservation_info(std::uint16_t port, const std::optional<reservation>& found,
                                     bool path_exists);
+
+// What the lease block needs besides the lease: the owner's state now
+// (check_owner; unset without an owner) and, for a lapsed lease, what an
+// occupancy probe says of the port (unset when the policy disables every probe).
+struct lease_facts {
+  std::int64_t now = 0;
+  std::optional<owner_state> owner;
+  std::optional<occupancy_state> port;
+};
+
+// True when the lease has lapsed: its time has passed (now >= expires_at) or
+// its owner is gone. An `unknowable` owner never lapses a lease.
+bool lease_lapsed(const lease& l, std::int64_t now, std::optional<owner_state> owner);
+
+// The lines a leased reservation adds after "Path exists:" (docs/leases.md):
+//   "Lease: active" | "Lease: lapsed, port free (the next write reclaims it)" |
+//     "Lease: lapsed, port in use (kept until it is free)" |
+//     "Lease: lapsed, port possibly in use (kept until a probe shows it free)" |
+//     "Lease: lapsed, port not checked (the next write reclaims it)"
+//   "Lease expires: <YYYY-MM-DD HH:MM:SS> (in 9m 12s)" or "(12s ago)", with a time limit
+//   "Lease owner: pid <pid> (alive|gone|unknowable)", with an owner
+// Durations show their two largest units ("3d 4h", "9m 12s", "0s").
+std::string render_lease_info(const lease& l, const lease_facts& facts);
+
+// "45s", "9m 12s", "2h 5m", "3d 4h" (two largest non-zero units, exact below).
+std::string format_duration_short(std::int64_t seconds);
 
 // The owner of the socket behind an occupied probe.
 using owner_lookup = std::function<socket_owner(const probe_result&)>;

@@ -1,7 +1,9 @@
 #include "trop/formats/reservation_json.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -141,8 +143,8 @@ class element_errors {
   std::string prefix_;
 };
 
-constexpr std::string_view kKnownFields[] = {"port", "path",       "tag",         "project",
-                                             "task", "created_at", "last_used_at"};
+constexpr std::string_view kKnownFields[] = {"port", "path",       "tag",          "project",
+                                             "task", "created_at", "last_used_at", "lease"};
 
 // Integers only: 5000.0 and "5000" are rejected. (The parser stores integers
 // above INT64_MAX as uint64, which are out of range anyway.)
@@ -198,6 +200,122 @@ status read_timestamp(const boost::json::object& o, std::string_view name,
   return status::ok();
 }
 
+// An unsigned integer that fits `max` (JSON numbers the parser kept as
+// int64 or uint64; never a double).
+std::optional<std::uint64_t> as_unsigned(const boost::json::value& v, std::uint64_t max) {
+  if (v.is_int64() && v.get_int64() >= 0 && static_cast<std::uint64_t>(v.get_int64()) <= max) {
+    return static_cast<std::uint64_t>(v.get_int64());
+  }
+  if (v.is_uint64() && v.get_uint64() <= max) {
+    return v.get_uint64();
+  }
+  return std::nullopt;
+}
+
+// 32 hex digits, either case.
+std::optional<std::array<std::uint8_t, 16>> as_boot_id(const boost::json::value& v) {
+  if (!v.is_string() || v.get_string().size() != 32) {
+    return std::nullopt;
+  }
+  std::array<std::uint8_t, 16> out{};
+  for (std::size_t i = 0; i < 32; ++i) {
+    const char c = v.get_string()[i];
+    int d = -1;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    }
+    if (d < 0) {
+      return std::nullopt;
+    }
+    out[i / 2] = static_cast<std::uint8_t>(out[i / 2] << 4 | d);
+  }
+  return out;
+}
+
+// Checks that `o` has no key outside `known`; names the first other one.
+status only_known_keys(const boost::json::object& o, std::initializer_list<std::string_view> known,
+                       std::string_view where, const element_errors& err) {
+  for (const auto& member : o) {
+    const std::string_view key(member.key().data(), member.key().size());
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return err.field(where, std::string("unknown field '") + escape_tsv_field(key) + "'");
+    }
+  }
+  return status::ok();
+}
+
+// The optional "lease" of an export (docs/leases.md): null or absent for a
+// sticky reservation, else {"expires_at": time|null, "owner": {...}|null}
+// with at least one of the two.
+status read_lease(const boost::json::object& o, const element_errors& err,
+                  std::optional<lease>& out) {
+  out.reset();
+  const boost::json::value* v = o.if_contains("lease");
+  if (v == nullptr || v->is_null()) {
+    return status::ok();
+  }
+  if (!v->is_object()) {
+    return err.field("lease", "expected null or an object with expires_at and owner");
+  }
+  const boost::json::object& lo = v->get_object();
+  TROP_RETURN_IF_ERROR(only_known_keys(lo, {"expires_at", "owner"}, "lease", err));
+  lease l;
+  if (const boost::json::value* e = lo.if_contains("expires_at"); e != nullptr && !e->is_null()) {
+    std::optional<std::int64_t> t;
+    if (e->is_string()) {
+      t = parse_timestamp(std::string_view(e->get_string().data(), e->get_string().size()));
+    }
+    if (!t || *t < 0) {
+      return err.field("lease.expires_at",
+                       "expected null or a UTC timestamp such as \"2024-01-15T10:30:45Z\"");
+    }
+    l.expires_at = *t;
+  }
+  if (const boost::json::value* w = lo.if_contains("owner"); w != nullptr && !w->is_null()) {
+    if (!w->is_object()) {
+      return err.field("lease.owner",
+                       "expected null or an object with pid, start_ticks, pid_namespace and "
+                       "boot_id");
+    }
+    const boost::json::object& wo = w->get_object();
+    TROP_RETURN_IF_ERROR(only_known_keys(wo, {"pid", "start_ticks", "pid_namespace", "boot_id"},
+                                         "lease.owner", err));
+    process_identity id;
+    const boost::json::value* pid = wo.if_contains("pid");
+    std::optional<std::uint64_t> p =
+        pid == nullptr ? std::nullopt : as_unsigned(*pid, static_cast<std::uint64_t>(INT32_MAX));
+    if (!p || *p == 0) {
+      return err.field("lease.owner.pid", "expected an integer 1..2147483647");
+    }
+    id.pid = static_cast<std::int32_t>(*p);
+    for (auto [name, target] : {std::pair{"start_ticks", &id.start_ticks},
+                                std::pair{"pid_namespace", &id.pid_namespace}}) {
+      const boost::json::value* n = wo.if_contains(name);
+      std::optional<std::uint64_t> u = n == nullptr ? std::nullopt : as_unsigned(*n, UINT64_MAX);
+      if (!u) {
+        return err.field(std::string("lease.owner.") + name, "expected a non-negative integer");
+      }
+      *target = *u;
+    }
+    const boost::json::value* b = wo.if_contains("boot_id");
+    std::optional<std::array<std::uint8_t, 16>> boot = b == nullptr ? std::nullopt : as_boot_id(*b);
+    if (!boot) {
+      return err.field("lease.owner.boot_id", "expected 32 hexadecimal digits");
+    }
+    id.boot_id = *boot;
+    l.owner = id;
+  }
+  if (!l.expires_at && !l.owner) {
+    return err.field("lease", "expected expires_at, owner or both (null for no lease)");
+  }
+  out = l;
+  return status::ok();
+}
+
 status read_reservation(const boost::json::value& v, const element_errors& err, reservation& r) {
   if (!v.is_object()) {
     return err.element("expected an object");
@@ -241,6 +359,7 @@ status read_reservation(const boost::json::value& v, const element_errors& err, 
   TROP_RETURN_IF_ERROR(read_optional_text(o, "task", true, err, r.task));
   TROP_RETURN_IF_ERROR(read_timestamp(o, "created_at", err, r.created_at));
   TROP_RETURN_IF_ERROR(read_timestamp(o, "last_used_at", err, r.last_used_at));
+  TROP_RETURN_IF_ERROR(read_lease(o, err, r.lease));
 
   // The engine's own invariants, in case they are stricter than the checks above.
   if (status s = check_reservation(r); !s.is_ok()) {

@@ -93,9 +93,10 @@ TEST_CASE("Export writes list JSON objects with RFC 3339 timestamps", "[quick]")
 // --- round trips --------------------------------------------------------
 
 TEST_CASE("Export then import gives back the same reservations", "[quick]") {
-  std::vector<reservation> rows = {make(5000, "/home/u/app", "web", "app", "main"),
-                                   make(5001, "/home/u/app"), make(65535, "/", "x y", {}, "t"),
-                                   make(1, "/srv/caf\xC3\xA9/\xE2\x82\xAC", "tab\there", "\"q\",\\")};
+  std::vector<reservation> rows = {
+      make(5000, "/home/u/app", "web", "app", "main"), make(5001, "/home/u/app"),
+      make(65535, "/", "x y", {}, "t"),
+      make(1, "/srv/caf\xC3\xA9/\xE2\x82\xAC", "tab\there", "\"q\",\\")};
   rows[2].created_at = 0;
   rows[2].last_used_at = 253402300799;
   const auto parsed = parse_reservations_json(render_export(rows));
@@ -332,4 +333,174 @@ TEST_CASE("Import rejects two elements with the same port", "[quick]") {
 TEST_CASE("Import rejects JSON nested deeper than 32 levels", "[quick]") {
   const std::string deep = std::string(40, '[') + std::string(40, ']');
   CHECK(error_of(deep).starts_with("invalid JSON at line 1, column "));
+}
+
+// --- leases (docs/leases.md) ---------------------------------------------
+
+namespace {
+
+trop::process_identity sample_owner() {
+  trop::process_identity id;
+  id.pid = 2147483647;
+  id.start_ticks = 18446744073709551615ULL;  // every uint64 survives
+  id.pid_namespace = 4026531836;
+  id.boot_id = {0x6a, 0x7b, 0x0c, 0x1d, 0x2e, 0x3f, 0x4a, 0x5b,
+                0x8c, 0x9d, 0x0e, 0x1f, 0x2a, 0x3b, 0x4c, 0xff};
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("Export appends the lease after last_used_at, only for leased reservations", "[quick]") {
+  reservation timed = make(5000, "/a");
+  timed.lease = trop::lease{};
+  timed.lease->expires_at = kLeapDay;
+  reservation owned = make(5001, "/b");
+  owned.lease = trop::lease{};
+  owned.lease->owner = sample_owner();
+  CHECK(render_export({timed, owned, make(5002, "/c")}) ==
+        "[\n"
+        "  {\n"
+        "    \"port\": 5000,\n"
+        "    \"path\": \"/a\",\n"
+        "    \"tag\": null,\n"
+        "    \"project\": null,\n"
+        "    \"task\": null,\n"
+        "    \"created_at\": \"2024-01-15T10:30:45Z\",\n"
+        "    \"last_used_at\": \"2024-02-29T23:59:59Z\",\n"
+        "    \"lease\": {\n"
+        "      \"expires_at\": \"2024-02-29T23:59:59Z\",\n"
+        "      \"owner\": null\n"
+        "    }\n"
+        "  },\n"
+        "  {\n"
+        "    \"port\": 5001,\n"
+        "    \"path\": \"/b\",\n"
+        "    \"tag\": null,\n"
+        "    \"project\": null,\n"
+        "    \"task\": null,\n"
+        "    \"created_at\": \"2024-01-15T10:30:45Z\",\n"
+        "    \"last_used_at\": \"2024-02-29T23:59:59Z\",\n"
+        "    \"lease\": {\n"
+        "      \"expires_at\": null,\n"
+        "      \"owner\": {\n"
+        "        \"pid\": 2147483647,\n"
+        "        \"start_ticks\": 18446744073709551615,\n"
+        "        \"pid_namespace\": 4026531836,\n"
+        "        \"boot_id\": \"6a7b0c1d2e3f4a5b8c9d0e1f2a3b4cff\"\n"
+        "      }\n"
+        "    }\n"
+        "  },\n"
+        "  {\n"
+        "    \"port\": 5002,\n"
+        "    \"path\": \"/c\",\n"
+        "    \"tag\": null,\n"
+        "    \"project\": null,\n"
+        "    \"task\": null,\n"
+        "    \"created_at\": \"2024-01-15T10:30:45Z\",\n"
+        "    \"last_used_at\": \"2024-02-29T23:59:59Z\"\n"
+        "  }\n"
+        "]\n");
+}
+
+TEST_CASE("list --format json shows the lease with list timestamps", "[quick]") {
+  reservation r = make(5000, "/a");
+  r.lease = trop::lease{};
+  r.lease->expires_at = kJan15;
+  r.lease->owner = sample_owner();
+  const std::string out = trop::render_list({r}, trop::list_format::json, {});
+  CHECK(out.find("    \"last_used_at\": \"2024-02-29 23:59:59\",\n"
+                 "    \"lease\": {\n"
+                 "      \"expires_at\": \"2024-01-15 10:30:45\",\n"
+                 "      \"owner\": {\n") != std::string::npos);
+  // The other formats keep their seven columns.
+  CHECK(trop::render_list({r}, trop::list_format::csv, {}) ==
+        "port,path,tag,project,task,created_at,last_used_at\n"
+        "5000,/a,,,,2024-01-15 10:30:45,2024-02-29 23:59:59\n");
+  CHECK(trop::render_list({r}, trop::list_format::tsv, {}) ==
+        "port\tpath\ttag\tproject\ttask\tcreated_at\tlast_used_at\n"
+        "5000\t/a\t\t\t\t2024-01-15 10:30:45\t2024-02-29 23:59:59\n");
+  CHECK(trop::render_list({r}, trop::list_format::table, {}) ==
+        "PORT\tPATH\tTAG\tPROJECT\tTASK\tCREATED_AT\tLAST_USED_AT\n"
+        "5000\t/a\t-\t-\t-\t2024-01-15 10:30:45\t2024-02-29 23:59:59\n");
+}
+
+TEST_CASE("Export then import keeps leases", "[quick]") {
+  std::vector<reservation> rows = {make(5000, "/a"), make(5001, "/b"), make(5002, "/c")};
+  rows[0].lease = trop::lease{};
+  rows[0].lease->expires_at = 0;
+  rows[1].lease = trop::lease{};
+  rows[1].lease->owner = sample_owner();
+  rows[2].lease = trop::lease{};
+  rows[2].lease->expires_at = 253402300799;
+  rows[2].lease->owner = sample_owner();
+  rows[2].lease->owner->start_ticks = 0;
+  const auto parsed = parse_reservations_json(render_export(rows));
+  REQUIRE(parsed.is_ok());
+  CHECK(*parsed == rows);
+}
+
+TEST_CASE("Import reads a lease that is null, absent, or in any key order", "[quick]") {
+  const auto sticky = parse_reservations_json(one(cat({kGood, R"(, "lease": null)"})));
+  REQUIRE(sticky.is_ok());
+  CHECK_FALSE((*sticky)[0].lease.has_value());
+  const auto absent = parse_reservations_json(one(kGood));
+  REQUIRE(absent.is_ok());
+  CHECK_FALSE((*absent)[0].lease.has_value());
+  const auto owned = parse_reservations_json(
+      one(cat({kGood, R"(, "lease": {"owner": {"boot_id": "6A7B0C1D2E3F4A5B8C9D0E1F2A3B4CFF", )",
+               R"("pid_namespace": 4026531836, "start_ticks": 18446744073709551615, )",
+               R"("pid": 2147483647}})"})));
+  REQUIRE(owned.is_ok());
+  REQUIRE((*owned)[0].lease.has_value());
+  CHECK_FALSE((*owned)[0].lease->expires_at.has_value());
+  CHECK((*owned)[0].lease->owner == sample_owner());
+  const auto timed = parse_reservations_json(
+      one(cat({kGood, R"(, "lease": {"expires_at": "2024-01-15 10:30:45"})"})));
+  REQUIRE(timed.is_ok());
+  CHECK((*timed)[0].lease->expires_at == kJan15);
+  CHECK_FALSE((*timed)[0].lease->owner.has_value());
+}
+
+TEST_CASE("Import rejects a malformed lease, naming the field", "[quick]") {
+  const std::string_view owner_rest =
+      R"("start_ticks": 1, "pid_namespace": 2, "boot_id": "00000000000000000000000000000000")";
+  struct bad_case {
+    std::string lease;
+    std::string message;
+  };
+  const std::vector<bad_case> cases = {
+      {"5", "reservation 1: field 'lease': expected null or an object with expires_at and owner"},
+      {"[]", "field 'lease': expected null or an object"},
+      {"{}",
+       "reservation 1: field 'lease': expected expires_at, owner or both (null for no "
+       "lease)"},
+      {R"({"expires_at": null, "owner": null})", "field 'lease': expected expires_at, owner"},
+      {R"({"ttl": 5})", "reservation 1: field 'lease': unknown field 'ttl'"},
+      {R"({"expires_at": 5})", "field 'lease.expires_at': expected null or a UTC timestamp"},
+      {R"({"expires_at": "1969-12-31T23:59:59Z"})", "field 'lease.expires_at'"},
+      {R"({"owner": 7})", "field 'lease.owner': expected null or an object"},
+      {cat({R"({"owner": {"pid": 1, "extra": 0, )", owner_rest, "}}"}),
+       "field 'lease.owner': unknown field 'extra'"},
+      {cat({R"({"owner": {)", owner_rest, "}}"}),
+       "field 'lease.owner.pid': expected an integer 1..2147483647"},
+      {cat({R"({"owner": {"pid": 0, )", owner_rest, "}}"}), "field 'lease.owner.pid'"},
+      {cat({R"({"owner": {"pid": 2147483648, )", owner_rest, "}}"}), "field 'lease.owner.pid'"},
+      {cat({R"({"owner": {"pid": 1.0, )", owner_rest, "}}"}), "field 'lease.owner.pid'"},
+      {R"({"owner": {"pid": 1, "start_ticks": -1, "pid_namespace": 2, "boot_id": )"
+       R"("00000000000000000000000000000000"}})",
+       "field 'lease.owner.start_ticks': expected a non-negative integer"},
+      {R"({"owner": {"pid": 1, "start_ticks": 1, "boot_id": )"
+       R"("00000000000000000000000000000000"}})",
+       "field 'lease.owner.pid_namespace'"},
+      {R"({"owner": {"pid": 1, "start_ticks": 1, "pid_namespace": 2, "boot_id": "00"}})",
+       "field 'lease.owner.boot_id': expected 32 hexadecimal digits"},
+      {R"({"owner": {"pid": 1, "start_ticks": 1, "pid_namespace": 2, "boot_id": )"
+       R"("0000000000000000000000000000000g"}})",
+       "field 'lease.owner.boot_id'"},
+  };
+  for (const bad_case& c : cases) {
+    INFO(c.lease);
+    CHECK_THAT(error_of(one(cat({kGood, R"(, "lease": )", c.lease}))), Catch::Contains(c.message));
+  }
 }

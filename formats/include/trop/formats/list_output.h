@@ -33,7 +33,8 @@ struct list_render_options {
 //     unless show_full_paths; every value escaped by escape_tsv_field
 //     (`\\`, `\t`, `\n`, `\r`, `\xNN`). No rows: the header line only.
 //   * json: pretty array of objects with keys in column order; absent values
-//     null; full paths; `[]` when empty.
+//     null; full paths; `[]` when empty. A leased reservation has a last key
+//     "lease" (reservation_json.h; docs/leases.md); a sticky one does not.
 //   * csv: lowercase header, absent values as empty fields, full paths,
 //     RFC 4180 minimal quoting (quote_csv_field), `\n` line ends.
 //   * tsv: like csv with tabs, but values escaped like the table instead of

@@ -13,8 +13,9 @@ namespace trop {
 
 // Renders every reservation, in the order given, as the objects of
 // `list --format json` (keys port, path, tag, project, task, created_at,
-// last_used_at; absent values null; full paths) except that timestamps are
-// RFC 3339 UTC ("2024-01-15T10:30:45Z"). Pretty-printed, ends with one newline.
+// last_used_at; absent values null; full paths; a leased reservation adds
+// "lease" last) except that timestamps are RFC 3339 UTC
+// ("2024-01-15T10:30:45Z"). Pretty-printed, ends with one newline.
 std::string render_export(const std::vector<reservation>& rows);
 
 // Reads a file written by render_export or by the original tool's
@@ -25,6 +26,11 @@ std::string render_export(const std::vector<reservation>& rows);
 //   project/task  trimmed non-empty string without NUL, null or absent
 //   created_at, last_used_at  string, RFC 3339 or "YYYY-MM-DD HH:MM:SS"
 //                 (UTC; see parse_timestamp), not before 1970   required
+//   lease         null or absent (sticky), or an object        optional
+//                 {"expires_at": timestamp|null, "owner": null |
+//                  {"pid": 1..2^31-1, "start_ticks": uint64, "pid_namespace":
+//                   uint64, "boot_id": 32 hex digits}}, not both null;
+//                 unknown keys inside are rejected too
 // Keys may come in any order. Rejected with invalid_argument, naming the
 // element (counted from 1) and field where there is one:
 //   * malformed JSON (with line and column), a leading UTF-8 BOM is skipped;
