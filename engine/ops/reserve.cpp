@@ -55,8 +55,39 @@ std::string exhausted_prefix(const reserve_request& r) {
 
 }  // namespace
 
+result<reclaim_outcome> reclaim_for_reserve(write_transaction& txn, std::int64_t now,
+                                            const reserve_hooks& hooks,
+                                            std::function<bool(const reservation_key&)> spare) {
+  reclaim_request rr;
+  rr.now = now;
+  rr.occupied = hooks.occupied;
+  rr.owner = hooks.check_owner;
+  rr.spare = std::move(spare);
+  auto got = reclaim_lapsed_leases(txn, rr);
+  if (got && hooks.trace) {
+    for (const lapsed_lease& l : got->reclaimed) {
+      hooks.trace("reclaimed lapsed lease of " + to_display(l.record.key) + " (port " +
+                  std::to_string(l.record.port) + ", " +
+                  (l.why == lapse_reason::expired ? "expired" : "owner gone") + ")");
+    }
+    for (const lapsed_lease& l : got->kept_in_use) {
+      hooks.trace("lease of " + to_display(l.record.key) + " lapsed but port " +
+                  std::to_string(l.record.port) + " is in use; kept");
+    }
+  }
+  return got;
+}
+
 status reserve(write_transaction& txn, const reserve_request& req, const reserve_hooks& hooks,
                reserve_outcome* out) {
+  // Every writer reclaims lazily, before it plans: a reclaimed port is free
+  // for this very allocation.
+  auto reclaimed = reclaim_for_reserve(txn, req.now, hooks,
+                                       [&](const reservation_key& k) { return k == req.key; });
+  if (!reclaimed) {
+    return reclaimed.error();
+  }
+  out->reclaimed = std::move(*reclaimed);
   const snapshot& view = txn.view();
   auto found = view.find(req.key);
   if (!found) {
@@ -66,6 +97,7 @@ status reserve(write_transaction& txn, const reserve_request& req, const reserve
   reservation next;
   next.key = req.key;
   next.last_used_at = req.now;
+  next.lease = req.lease;
 
   bool must_allocate = true;
   if (existing) {

@@ -191,6 +191,7 @@ status allocate_fresh(write_transaction& txn, const group_request& req,
     r.project = pick(project, guessed.project);
     r.task = pick(task, guessed.task);
     r.created_at = r.last_used_at = req.now;
+    r.lease = req.lease;
     TROP_RETURN_IF_ERROR(txn.put(r));
   }
   out->ports = std::move(ports);
@@ -206,6 +207,13 @@ status reserve_group(write_transaction& txn, const group_request& req, const res
         "validation error for 'reservations.services': Reservation group must contain at least "
         "one service");
   }
+  auto reclaimed = reclaim_for_reserve(txn, req.now, hooks, [&](const reservation_key& k) {
+    return k.path == req.path && k.tag.has_value();
+  });
+  if (!reclaimed) {
+    return reclaimed.error();
+  }
+  out->reclaimed = std::move(*reclaimed);
   std::vector<reservation> stored;
   TROP_RETURN_IF_ERROR(txn.view().for_each_under(req.path, [&](const reservation& r) {
     if (r.key.path == req.path && r.key.tag) {
@@ -231,6 +239,7 @@ status reserve_group(write_transaction& txn, const group_request& req, const res
       r.project = project;
       r.task = task;
       r.last_used_at = req.now;
+      r.lease = req.lease;
       out->ports[*r.key.tag] = r.port;
       TROP_RETURN_IF_ERROR(txn.put(r));
     }

@@ -2,6 +2,9 @@
 // A.2 #1, #2, #28): sticky metadata, idempotent refresh, overwrite, the
 // preferred port, allocation, and automatic cleanup with one retry on
 // exhaustion. It runs inside a write transaction, or a dry-run transaction.
+// Leases (issue 7): before planning, every reserve reclaims the lapsed leases
+// of other keys whose ports are free (lease_reclaim.h), and it stores the
+// request's lease on the key.
 // Thread safety: a function of its arguments; hooks are called serially.
 #pragma once
 
@@ -12,6 +15,8 @@
 
 #include "trop/allocation.h"
 #include "trop/cleanup.h"
+#include "trop/lease.h"
+#include "trop/lease_reclaim.h"
 #include "trop/port_range.h"
 #include "trop/reservation.h"
 #include "trop/store.h"
@@ -48,6 +53,13 @@ struct reserve_request {
   bool expire_enabled = true;
   std::uint32_t expire_after_days = 30;
   std::int64_t now = 0;  // Unix seconds
+  // The lease the key holds after this reserve. A new key gets it; an
+  // existing key's stored lease is REPLACED by it, so a plain reserve
+  // (nullopt) of a leased key makes it sticky. A change of the lease alone
+  // is a real (durable) change, not a refresh. The request's own key is never
+  // reclaimed by its own reserve: re-reserving a key whose lease lapsed
+  // refreshes it (its port is kept) with the new lease.
+  std::optional<trop::lease> lease;
 };
 
 struct inferred_metadata {
@@ -59,6 +71,8 @@ struct reserve_hooks {
   std::function<inferred_metadata(const std::string&)> infer;  // empty: nothing inferred
   path_inspector inspect;                                      // empty: inspect_path
   trace_fn trace;                                              // --verbose lines
+  // Liveness of lease owners; empty: trop::check_owner (reads /proc).
+  owner_checker check_owner;
 };
 
 struct reserve_outcome {
@@ -70,9 +84,21 @@ struct reserve_outcome {
   std::optional<std::string> preferred_warning;
   // When automatic cleanup ran and the retry succeeded.
   std::optional<cleanup_plan> cleanup;
+  // The lapsed leases this reserve reclaimed (erased) or had to keep (port in use).
+  reclaim_outcome reclaimed;
 };
 
-// Decides and applies (put/erase on `txn`); does not commit. Errors:
+// The reclamation pass that reserve and reserve_group run first:
+// reclaim_lapsed_leases with hooks.occupied and hooks.check_owner, sparing
+// the keys `spare` accepts (the caller's own), with a --verbose trace line per
+// lapsed lease. Errors: as reclaim_lapsed_leases.
+result<reclaim_outcome> reclaim_for_reserve(write_transaction& txn, std::int64_t now,
+                                            const reserve_hooks& hooks,
+                                            std::function<bool(const reservation_key&)> spare);
+
+// Reclaims lapsed leases (other keys; hooks.occupied decides which ports are
+// free, empty = all), then decides and applies (put/erase on `txn`); does
+// not commit. Errors:
 //   sticky_violation  a set_explicit/clear intent differs from the stored value
 //   exhausted         no port; message as SPEC B §9.3
 //   corruption        from reads

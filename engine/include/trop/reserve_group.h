@@ -31,15 +31,22 @@ struct group_request {
   bool allow_project_change = false;
   bool allow_task_change = false;
   std::int64_t now = 0;
+  // The lease of every service record after this call: new records get it,
+  // a refresh replaces the stored one (nullopt: the group becomes sticky).
+  // The group's own records are never reclaimed by this call.
+  std::optional<trop::lease> lease;
 };
 
 struct group_outcome {
   enum class action { created, refreshed, replaced };
   action what = action::created;
   std::map<std::string, std::uint16_t> ports;  // by tag, byte-wise order
+  // The lapsed leases of other keys this call reclaimed or had to keep.
+  reclaim_outcome reclaimed;
 };
 
-// Decides and applies on `txn`; does not commit. On error the caller aborts
+// Reclaims lapsed leases of other keys (as trop::reserve does), then decides
+// and applies on `txn`; does not commit. On error the caller aborts
 // the transaction, which restores everything. Errors:
 //   invalid_argument  no services ("validation error for 'reservations.services': ...")
 //   conflict          an incompatible stored group without force, or stored
