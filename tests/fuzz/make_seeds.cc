@@ -2,7 +2,11 @@
 //   trop_fuzz_make_seeds <tests/fuzz/corpus>
 // (the text corpora of the other targets are written by hand). Real stores
 // built with the engine, so the fuzzers start from inputs that pass every
-// check and mutate from there.
+// check and mutate from there. Format versions: the seeds committed before
+// version 2 (empty.db, three.db, forty.db and the WALs other than
+// leased.wal) are version-1 files and stay so (they keep the version-1
+// decoding paths covered); this program writes every seed in the current
+// version, so copy only the new files out of its output.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -69,6 +73,24 @@ int main(int argc, char** argv) {
     many.push_back(r);
   }
   write(dir / "image/forty.db", store_detail::build_image(many, 7, 123));
+  // Version 2: leases (expiry only, owner only, both) and their index.
+  std::vector<reservation> leased = many;
+  for (std::size_t i = 0; i < leased.size(); i += 4) {
+    lease l;
+    if (i % 8 == 0) {
+      l.expires_at = 1'700'000'600 + static_cast<std::int64_t>(i);
+    }
+    if (i % 12 != 0) {
+      process_identity o;
+      o.pid = static_cast<std::int32_t>(1000 + i);
+      o.start_ticks = 424242 + i;
+      o.pid_namespace = 4026531836ULL;
+      o.boot_id.fill(static_cast<std::uint8_t>(i));
+      l.owner = o;
+    }
+    leased[i].lease = l;
+  }
+  write(dir / "image/leased.db", store_detail::build_image(leased, 9, 200));
 
   // WALs over the golden image (generation 2, last sequence 5).
   const auto g = fuzz::kGoldenGeneration;
@@ -86,6 +108,15 @@ int main(int argc, char** argv) {
   write(dir / "wal/stale.wal", store_detail::encode_wal_header(g - 1) + f6);
   write(dir / "wal/newer.wal", store_detail::encode_wal_header(g + 1));
   write(dir / "wal/empty.wal", "");
+  reservation with_lease = rec("/new/leased", 7002);
+  with_lease.lease = lease{1'700'000'900, std::nullopt};
+  reservation img_leased = rec("/img/2", 6002);
+  img_leased.lease = lease{std::nullopt, process_identity{77, 7777, 4026531836ULL, {}}};
+  write(dir / "wal/leased.wal",
+        header +
+            store_detail::encode_frame(g, 6, store_detail::kFrameSynced,
+                                       {put(with_lease, 0), put(img_leased, 6002)}) +
+            store_detail::encode_frame(g, 7, 0, {put(rec("/img/2", 6002), 6002)}));
   std::cout << "seeds written to " << dir << "\n";
   return 0;
 }
