@@ -274,6 +274,17 @@ trop_error apply_lease(Request& req, const trop_reserve_request& rq, std::int64_
   }
 }
 
+// The number of lapsed leases a reserve reclaimed (0 before leases exist).
+template <class Outcome>
+std::uint32_t reclaimed_count(const Outcome& out) {
+  if constexpr (requires { out.reclaimed.reclaimed; }) {
+    return static_cast<std::uint32_t>(out.reclaimed.reclaimed.size());
+  } else {
+    (void)out;
+    return 0;
+  }
+}
+
 template <class Record>
 void copy_lease(const Record& r, trop_reservation* out) {
   if constexpr (requires { r.lease; }) {
@@ -883,6 +894,7 @@ trop_error trop_reserve(trop_store* store, const trop_reserve_request* request,
           out.cleanup ? static_cast<std::uint32_t>(out.cleanup->pruned.size()) : 0u;
       result->cleanup_expired =
           out.cleanup ? static_cast<std::uint32_t>(out.cleanup->expired.size()) : 0u;
+      result->leases_reclaimed = reclaimed_count(out);
     }
     return TROP_OK;
   });

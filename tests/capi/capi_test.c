@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,6 +368,7 @@ static void test_reserve_lookup_list_release(void) {
   CHECK_CODE(reserve(s, p1, NULL, 0, &res), TROP_OK);
   CHECK(res.port == 6100 && res.action == TROP_RESERVE_CREATED);
   CHECK(res.preferred_passed_over == 0 && res.cleanup_pruned == 0 && res.cleanup_expired == 0);
+  CHECK(res.leases_reclaimed == 0);
   CHECK(exists(at("data/trop.db")));
   CHECK_CODE(reserve(s, p1, NULL, 0, &res), TROP_OK);
   CHECK(res.port == 6100 && res.action == TROP_RESERVE_REFRESHED);
@@ -779,15 +782,19 @@ static void test_load_config(void) {
   trop_options_free(o);
 }
 
+/* Leases through the C API: stored with the record, and a lease whose owner
+ * died is reclaimed by the next writer that needs its port. */
 static void test_leases(void) {
-  trop_options* o = test_options(6600, 6609);
+  trop_options* o = test_options(6600, 6600); /* one port */
   trop_store* s = open_store(o);
   trop_reserve_request req;
   trop_reserve_result res;
   trop_reservation* r = NULL;
   trop_error e;
-  char path[PATH_MAX];
+  pid_t child;
+  char path[PATH_MAX], other[PATH_MAX];
   snprintf(path, sizeof path, "%s", make_dir("lease"));
+  snprintf(other, sizeof other, "%s", make_dir("other"));
 
   trop_reserve_request_init(&req);
   req.path = path;
@@ -796,21 +803,60 @@ static void test_leases(void) {
   trop_reserve_result_init(&res);
   CHECK_CODE(trop_reserve(s, &req, &res), TROP_E_INVALID_ARGUMENT);
   CHECK_MESSAGE("ttl_seconds");
+  req.ttl_seconds = 0;
+  req.owner_pid = -1;
+  CHECK_CODE(trop_reserve(s, &req, &res), TROP_E_INVALID_ARGUMENT);
+
+  /* A timed lease owned by this process. */
   req.ttl_seconds = 600;
   req.owner_pid = (int32_t)getpid();
   e = trop_reserve(s, &req, &res);
-  if (e == TROP_OK) {
+  if (e != TROP_OK) {
+    /* A build whose engine has no leases says so and stores nothing. */
+    CHECK(e == TROP_E_INVALID_ARGUMENT);
+    CHECK_MESSAGE("leases are not supported");
+    CHECK(port_of(s, path, NULL) == 0);
+    trop_close(s);
+    trop_options_free(o);
+    return;
+  }
+  {
     time_t now = time(NULL);
     CHECK_CODE(trop_lookup(s, path, NULL, &r), TROP_OK);
     CHECK(r != NULL && r->has_lease == 1 && r->lease_owner_pid == (int32_t)getpid());
     CHECK(r != NULL && r->lease_expires_at >= now + 590 && r->lease_expires_at <= now + 610);
     trop_reservation_free(r);
-  } else {
-    /* A build without lease support says so and stores nothing. */
-    CHECK(e == TROP_E_INVALID_ARGUMENT);
-    CHECK_MESSAGE("leases are not supported");
-    CHECK(port_of(s, path, NULL) == 0);
   }
+  /* A plain reserve of the key makes it sticky again. */
+  req.ttl_seconds = 0;
+  req.owner_pid = 0;
+  CHECK_CODE(trop_reserve(s, &req, &res), TROP_OK);
+  CHECK_CODE(trop_lookup(s, path, NULL, &r), TROP_OK);
+  CHECK(r != NULL && r->has_lease == 0 && r->lease_expires_at == 0 && r->lease_owner_pid == 0);
+  trop_reservation_free(r);
+  CHECK_CODE(trop_release(s, path, NULL), TROP_OK);
+
+  /* No such owner process. */
+  req.owner_pid = 0x7ffffff0;
+  CHECK_CODE(trop_reserve(s, &req, &res), TROP_E_NOT_FOUND);
+  CHECK(port_of(s, path, NULL) == 0);
+
+  /* Owned by a child that then dies: the only port is reclaimed for another key. */
+  child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  CHECK(child > 0);
+  req.owner_pid = (int32_t)child;
+  CHECK_CODE(trop_reserve(s, &req, &res), TROP_OK);
+  CHECK(res.port == 6600);
+  CHECK_CODE(reserve(s, other, NULL, 0, &res), TROP_E_EXHAUSTED); /* the owner lives */
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  CHECK_CODE(reserve(s, other, NULL, 0, &res), TROP_OK);
+  CHECK(res.port == 6600 && res.leases_reclaimed == 1);
+  CHECK(port_of(s, path, NULL) == 0);
   trop_close(s);
   trop_options_free(o);
 }

@@ -278,6 +278,8 @@ typedef struct trop_reserve_result {
   /* Records removed by the automatic cleanup before the successful retry. */
   uint32_t cleanup_pruned;
   uint32_t cleanup_expired;
+  /* Lapsed leases of other keys this call reclaimed (erased) first. */
+  uint32_t leases_reclaimed;
 } trop_reserve_result;
 
 /* Zeroes the result and sets struct_size. */

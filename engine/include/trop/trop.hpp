@@ -168,6 +168,7 @@ struct reserve_result {
   trop_reserve_action action = TROP_RESERVE_CREATED;
   bool preferred_passed_over = false;
   std::uint32_t cleanup_pruned = 0, cleanup_expired = 0;
+  std::uint32_t leases_reclaimed = 0;
 };
 
 // Owns a trop_store; closed by the destructor.
@@ -202,8 +203,14 @@ class store {
     trop_reserve_result res;
     trop_reserve_result_init(&res);
     detail::check(trop_reserve(raw_, &req, &res));
-    return {res.port, res.action, res.preferred_passed_over != 0, res.cleanup_pruned,
-            res.cleanup_expired};
+    reserve_result out;
+    out.port = res.port;
+    out.action = res.action;
+    out.preferred_passed_over = res.preferred_passed_over != 0;
+    out.cleanup_pruned = res.cleanup_pruned;
+    out.cleanup_expired = res.cleanup_expired;
+    out.leases_reclaimed = res.leases_reclaimed;
+    return out;
   }
   // The port of (path, tag), reserved or reused.
   std::uint16_t reserve(const std::string& path, const std::optional<std::string>& tag = {}) const {
