@@ -9,21 +9,23 @@
 #include "trop/reserve.h"
 
 namespace trop::cli {
-namespace {
 
-// Runs the engine's reserve operation (SPEC B §9.2, §9.3) in `txn`; maps failures.
-reserve_outcome reserve_in(context& ctx, write_transaction& txn, const reserve_request& req) {
+reserve_hooks make_reserve_hooks(context& ctx) {
   reserve_hooks hooks;
   if (ctx.verbose()) {
     hooks.trace = [&ctx](std::string_view text) { ctx.trace(text); };
   }
   hooks.occupied = make_occupancy_check(ctx.settings(), hooks.trace);
-  hooks.infer = [](const std::string& path) {
+  hooks.infer = [](const std::string& path) {  // A.2 #29: new keys get git inference
     git_facts g = infer_git_facts(path);
     return inferred_metadata{std::move(g.project), std::move(g.task)};
   };
+  return hooks;
+}
+
+reserve_outcome reserve_in(context& ctx, write_transaction& txn, const reserve_request& req) {
   reserve_outcome out;
-  status s = reserve(txn, req, hooks, &out);
+  status s = reserve(txn, req, make_reserve_hooks(ctx), &out);
   if (!s) {
     // The transaction is dropped unrolled: a cleanup done before the failed
     // retry is rolled back with it (SPEC B §9.3).
@@ -32,7 +34,7 @@ reserve_outcome reserve_in(context& ctx, write_transaction& txn, const reserve_r
   return out;
 }
 
-void report_warnings(context& ctx, const reserve_outcome& out) {
+void report_reserve_warnings(context& ctx, const reserve_outcome& out) {
   if (out.preferred_warning) {
     ctx.warn(*out.preferred_warning);
   }
@@ -43,6 +45,8 @@ void report_warnings(context& ctx, const reserve_outcome& out) {
              " reservation(s); allocation succeeded on the single retry.");
   }
 }
+
+namespace {
 
 std::string dry_run_line(const reserve_request& req, const reserve_outcome& out,
                          std::optional<std::uint16_t> old_port) {
@@ -151,7 +155,7 @@ config_layer command_line_layer(const reserve_options& o) {
 
 }  // namespace
 
-int run_reserve(const reserve_options& opts, context& ctx) {
+reserve_request plan_reserve(const reserve_options& opts, context& ctx) {
   // Order of checks (SPEC B §12.1): config, path, tag, --port, then the guard
   // -- before the store is opened (not after the lock), so a refused command
   // never creates a store -- then store (3), lock (2), sticky (1), allocation (6).
@@ -183,18 +187,29 @@ int run_reserve(const reserve_options& opts, context& ctx) {
   req.expire_enabled = !settings.disable_autoexpire;
   req.expire_after_days = settings.expire_after_days;
   req.now = env::posix()->now_unix();
+  // After the path guard, before the store: a refused owner creates nothing.
+  req.lease = lease_from_flags(opts.lease, req.now);
+  return req;
+}
 
+reserve_outcome preview_reserve(context& ctx, const store& st, const reserve_request& req) {
+  // A.2 #15: the real checks and allocation, on a snapshot, without the lock.
+  write_transaction txn = begin_dry_run(ctx, st);
+  std::optional<std::uint16_t> old_port;
+  if (result<std::optional<reservation>> e = txn.view().find(req.key); e && *e) {
+    old_port = (*e)->port;
+  }
+  reserve_outcome out = reserve_in(ctx, txn, req);
+  ctx.info(dry_run_line(req, out, old_port));
+  report_reserve_warnings(ctx, out);
+  return out;
+}
+
+int run_reserve(const reserve_options& opts, context& ctx) {
+  const reserve_request req = plan_reserve(opts, ctx);
   store st = open_store(ctx);
   if (opts.dry_run) {
-    // A.2 #15: the real checks and allocation, on a snapshot, without the lock.
-    write_transaction txn = begin_dry_run(ctx, st);
-    std::optional<std::uint16_t> old_port;
-    if (result<std::optional<reservation>> e = txn.view().find(req.key); e && *e) {
-      old_port = (*e)->port;
-    }
-    reserve_outcome out = reserve_in(ctx, txn, req);
-    ctx.info(dry_run_line(req, out, old_port));
-    report_warnings(ctx, out);
+    preview_reserve(ctx, st, req);
     return kExitOk;
   }
 
@@ -203,7 +218,7 @@ int run_reserve(const reserve_options& opts, context& ctx) {
   write_transaction txn = begin_write(ctx, st);
   reserve_outcome out = reserve_in(ctx, txn, req);
   commit(ctx, txn);
-  report_warnings(ctx, out);
+  report_reserve_warnings(ctx, out);
   write_stdout(std::to_string(out.port) + "\n");
   return kExitOk;
 }

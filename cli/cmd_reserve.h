@@ -9,6 +9,8 @@
 #include "context.h"
 #include "occupancy.h"
 #include "option_sink.h"
+#include "trop/reserve.h"
+#include "trop/store.h"
 
 namespace trop::cli {
 
@@ -37,5 +39,26 @@ struct reserve_options {
 
 void setup_reserve(option_sink& sink, reserve_options& opts);
 int run_reserve(const reserve_options& opts, context& ctx);
+
+// What `trop reserve` and `trop exec` share. plan_reserve() makes every check
+// that comes before the store is opened (SPEC B §12.1: configuration, path,
+// tag, --port, the path guard) and returns the engine request; it throws the
+// cli_error of the first failure and touches no store.
+reserve_request plan_reserve(const reserve_options& opts, context& ctx);
+
+// The engine hooks of a reservation: occupancy under the effective policy,
+// git inference for new keys, --verbose tracing. Used by the group commands too.
+reserve_hooks make_reserve_hooks(context& ctx);
+
+// Runs the engine's reserve operation (SPEC B §9.2, §9.3) in `txn` without
+// committing; a failure throws its cli_error (the caller drops `txn`).
+reserve_outcome reserve_in(context& ctx, write_transaction& txn, const reserve_request& req);
+
+// --dry-run (A.2 #15): plans `req` on a snapshot without the lock, says on
+// stderr what a live run would do, and returns the outcome; commits nothing.
+reserve_outcome preview_reserve(context& ctx, const store& st, const reserve_request& req);
+
+// The preferred-port and automatic-cleanup warnings of an outcome (stderr).
+void report_reserve_warnings(context& ctx, const reserve_outcome& out);
 
 }  // namespace trop::cli

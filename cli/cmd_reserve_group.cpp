@@ -1,7 +1,5 @@
 #include "cmd_reserve_group.h"
 
-#include <sys/stat.h>
-
 #include "arguments.h"
 
 namespace trop::cli {
@@ -20,25 +18,7 @@ int run_reserve_group(const reserve_group_options& opts, context& ctx) {
   }
   group_format format = parsed_group_format(opts.group);
 
-  // Early argument checks (SPEC B §12.4 a), before any configuration is read.
-  // The argument is an explicit path (B §5.3): normalized, not canonicalized.
-  std::string file = normalize_user_path(ctx, arg);
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) {
-    throw invalid_arguments("Configuration file not found: " + arg);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    throw invalid_arguments("Path is not a file: " + arg);
-  }
-
-  // ExplicitProject scope (B §4.2, §4.3): no cwd walk; trop.yaml and
-  // trop.local.yaml bring their sibling, any other name is loaded alone.
-  config_needs needs;
-  needs.scope = config_scope::explicit_project;
-  needs.explicit_file = file;
-  needs.command_line = group_command_line_layer(opts.group);
-  needs.uses_project_task = true;
-  ctx.set_config_needs(std::move(needs));
+  use_group_file(ctx, arg, opts.group);
   return run_group(opts.group, format, ctx, arg);
 }
 

@@ -96,6 +96,26 @@ void recording_sink::number(std::string_view names, std::optional<std::uint64_t>
   add(option_doc::kind::number, names, help).value_name = value_name;
 }
 
+void recording_sink::optional_value(std::string_view names, bool*, std::optional<std::string>*,
+                                    std::string_view value_name, std::string_view help) {
+  // Completed like a path option; the brackets say the value may be left out.
+  std::string shown(1, '[');
+  shown.append(value_name);
+  shown.push_back(']');
+  add(option_doc::kind::path, names, help).value_name = std::move(shown);
+}
+
+void recording_sink::trailing(std::string_view name, std::vector<std::string>*,
+                              std::string_view help) {
+  // A required positional named as the usage line should read: "-- COMMAND...".
+  std::string shown = "-- ";
+  shown.append(name);
+  shown += "...";
+  option_doc& d = add(option_doc::kind::positional, shown, help);
+  d.value_name = d.positional_name;
+  d.required = true;
+}
+
 void recording_sink::positional(std::string_view name, std::optional<std::string>*, bool required,
                                 std::string_view help) {
   option_doc& d = add(option_doc::kind::positional, name, help);

@@ -60,6 +60,10 @@ class recording_sink final : public option_sink {
               std::vector<std::string> choices, std::string_view help) override;
   void number(std::string_view names, std::optional<std::uint64_t>* target, std::uint64_t max,
               std::string_view value_name, std::string_view help) override;
+  void optional_value(std::string_view names, bool* given, std::optional<std::string>* target,
+                      std::string_view value_name, std::string_view help) override;
+  void trailing(std::string_view name, std::vector<std::string>* target,
+                std::string_view help) override;
   void positional(std::string_view name, std::optional<std::string>* target, bool required,
                   std::string_view help) override;
   void positional_choice(std::string_view name, std::optional<std::string>* target, bool required,

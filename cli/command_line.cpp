@@ -75,6 +75,29 @@ class cli11_sink final : public option_sink {
         ->transform(CLI::IsMember(std::move(choices), CLI::ignore_case));
   }
 
+  void optional_value(std::string_view names, bool* given, std::optional<std::string>* target,
+                      std::string_view value_name, std::string_view help) override {
+    app_->add_option_function<std::string>(
+            std::string(names),
+            [given, target](const std::string& v) {
+              *given = true;
+              if (!v.empty()) {
+                *target = v;
+              }
+            },
+            std::string(help))
+        ->type_name(std::string("[") + std::string(value_name) + "]")
+        ->expected(0, 1);
+  }
+
+  // CLI11 never sees the arguments after "--": parse_command_line() cuts
+  // them off and stores them here (CLI11 2.1 mishandles "--" right after an
+  // option with an optional value).
+  void trailing(std::string_view, std::vector<std::string>* target, std::string_view) override {
+    trailing_ = target;
+  }
+  std::vector<std::string>* trailing_target() const { return trailing_; }
+
   void positional(std::string_view name, std::optional<std::string>* target, bool required,
                   std::string_view help) override {
     CLI::Option* o = app_->add_option_function<std::string>(
@@ -121,6 +144,7 @@ class cli11_sink final : public option_sink {
 
  private:
   CLI::App* app_;
+  std::vector<std::string>* trailing_ = nullptr;
 };
 
 std::string usage_line(std::string_view command_name) {
@@ -128,6 +152,21 @@ std::string usage_line(std::string_view command_name) {
     return "Usage: trop [OPTIONS] <COMMAND>";
   }
   return "Usage: trop " + std::string(command_name) + " [OPTIONS]";
+}
+
+// The index of the first "--" after the subcommand word `word` (a pointer
+// into argv, from prescan_subcommand); 0 when there is none.
+int trailing_separator(int argc, const char* const* argv, std::string_view word) {
+  int i = 1;
+  while (i < argc && argv[i] != word.data()) {
+    ++i;
+  }
+  for (++i; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      return i;
+    }
+  }
+  return 0;
 }
 
 void configure_top_level(CLI::App& app) {
@@ -228,8 +267,18 @@ invocation parse_command_line(int argc, const char* const* argv) {
     return nullptr;
   };
 
+  // A command that takes a trailing command line: everything after the first
+  // "--" behind the subcommand is its, verbatim, and CLI11 parses the rest.
+  int parse_argc = argc;
+  if (only != nullptr && sinks.size() == 1 && sinks.front().trailing_target() != nullptr) {
+    if (int separator = trailing_separator(argc, argv, pre.word); separator > 0) {
+      parse_argc = separator;
+      sinks.front().trailing_target()->assign(argv + separator + 1, argv + argc);
+    }
+  }
+
   try {
-    app.parse(argc, argv);
+    app.parse(parse_argc, argv);
   } catch (const CLI::CallForHelp&) {
     write_stdout(app.help());
     inv.exit_code = kExitOk;

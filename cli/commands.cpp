@@ -7,6 +7,7 @@
 #include "cmd_autoreserve.h"
 #include "cmd_compact_exclusions.h"
 #include "cmd_completions.h"
+#include "cmd_exec.h"
 #include "cmd_exclude.h"
 #include "cmd_expire.h"
 #include "cmd_export.h"
@@ -81,6 +82,8 @@ const command_info kCommands[] = {
      make<export_options, setup_export, run_export>},
     {"import", "Load reservations from an export or the original list JSON",
      make<import_options, setup_import, run_import>},
+    {"exec", "Reserve ports, then run a command with them (environment, {port} arguments)",
+     make<exec_options, setup_exec, run_exec>},
     {"reserve-group", "Reserve the group of services defined in a configuration file",
      make<reserve_group_options, setup_reserve_group, run_reserve_group>},
     {"autoreserve", "Reserve the group of the nearest trop.yaml / trop.local.yaml",

@@ -12,12 +12,13 @@ namespace {
 
 // One declared option, with where its value goes.
 struct declaration {
-  enum class kind { flag, text, path, choice, number, positional };
+  enum class kind { flag, text, path, choice, number, optional_value, positional, trailing };
   kind what = kind::flag;
   std::vector<std::string> names;  // "--tag", "-q"; the bare name for a positional
   bool* flag_target = nullptr;
   std::optional<std::string>* text_target = nullptr;
   std::optional<std::uint64_t>* number_target = nullptr;
+  std::vector<std::string>* trailing_target = nullptr;
   std::vector<std::string> choices;
   std::uint64_t max = 0;
   bool required = false;
@@ -68,6 +69,16 @@ class recording_sink final : public option_sink {
     d.number_target = target;
     d.max = max;
   }
+  void optional_value(std::string_view names, bool* given, std::optional<std::string>* target,
+                      std::string_view, std::string_view) override {
+    declaration& d = add(declaration::kind::optional_value, names);
+    d.flag_target = given;
+    d.text_target = target;
+  }
+  void trailing(std::string_view name, std::vector<std::string>* target,
+                std::string_view) override {
+    add(declaration::kind::trailing, name).trailing_target = target;
+  }
   void positional(std::string_view name, std::optional<std::string>* target, bool required,
                   std::string_view) override {
     declaration& d = add(declaration::kind::positional, name);
@@ -106,6 +117,13 @@ bool accept_value(declaration& d, std::string_view value) {
     case declaration::kind::positional:
       *d.text_target = std::string(value);
       return true;
+    case declaration::kind::optional_value:
+      if (value.empty()) {
+        return false;  // "--group=": CLI11 decides
+      }
+      *d.flag_target = true;
+      *d.text_target = std::string(value);
+      return true;
     case declaration::kind::path:
       if (value.empty()) {
         return false;
@@ -138,6 +156,7 @@ bool accept_value(declaration& d, std::string_view value) {
       return true;
     }
     case declaration::kind::flag:
+    case declaration::kind::trailing:
       return false;
   }
   return false;
@@ -156,7 +175,7 @@ bool fast_parse(int argc, const char* const* argv, const command_info& info, inv
 
   auto find = [&](std::string_view name) -> declaration* {
     for (declaration& d : decls) {
-      if (d.what != declaration::kind::positional &&
+      if (d.what != declaration::kind::positional && d.what != declaration::kind::trailing &&
           std::find(d.names.begin(), d.names.end(), name) != d.names.end()) {
         return &d;
       }
@@ -194,6 +213,13 @@ bool fast_parse(int argc, const char* const* argv, const command_info& info, inv
       std::string_view value;
       if (inline_value) {
         value = *inline_value;
+      } else if (d->what == declaration::kind::optional_value) {
+        // The value is left out when nothing follows or an option (or "--") does.
+        if (i + 1 >= argc || (argv[i + 1][0] == '-' || argv[i + 1][0] == '\0')) {
+          *d->flag_target = true;
+          continue;
+        }
+        value = argv[++i];
       } else {
         if (i + 1 >= argc) {
           return false;
@@ -207,6 +233,17 @@ bool fast_parse(int argc, const char* const* argv, const command_info& info, inv
         return false;
       }
       continue;
+    }
+    if (a == "--" && after_command) {
+      // The trailing command line of a command that takes one, verbatim.
+      auto t = std::find_if(decls.begin(), decls.end(), [](const declaration& d) {
+        return d.what == declaration::kind::trailing;
+      });
+      if (t == decls.end()) {
+        return false;
+      }
+      t->trailing_target->assign(argv + i + 1, argv + argc);
+      break;
     }
     if (a == "--" || (!a.empty() && a[0] == '-')) {
       return false;

@@ -1,15 +1,17 @@
 #include "group_command.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <vector>
 
 #include "arguments.h"
+#include "cmd_reserve.h"
 #include "output.h"
 #include "store_access.h"
+#include "trop/formats/config_loader.h"
 #include "trop/formats/text_escape.h"
-#include "trop/git_inference.h"
 #include "trop/paths.h"
-#include "trop/reserve_group.h"
 
 namespace trop::cli {
 namespace {
@@ -36,29 +38,6 @@ shell_kind chosen_shell(const group_options& opts) {
     throw domain_failure(s.error().message());
   }
   return *s;
-}
-
-// The dry-run's account of what a live run would do (A.2 #15). Tags are
-// escaped like the human format: they may hold newlines or escapes.
-void show_dry_run(context& ctx, const std::string& source, const std::string& group_dir,
-                  const group_outcome& out) {
-  std::string what;
-  switch (out.what) {
-    case group_outcome::action::created:
-      what = "reserve a new group";
-      break;
-    case group_outcome::action::refreshed:
-      what = "refresh the existing group (ports kept)";
-      break;
-    case group_outcome::action::replaced:
-      what = "replace the incompatible group";
-      break;
-  }
-  ctx.info("Dry run - would " + what + " of " + std::to_string(out.ports.size()) +
-           " service(s) at " + group_dir + " from " + source + ":");
-  for (const auto& [tag, port] : out.ports) {
-    ctx.info("  " + escape_tsv_field(tag) + ": " + std::to_string(port));
-  }
 }
 
 }  // namespace
@@ -115,16 +94,49 @@ config_layer group_command_line_layer(const group_options& o) {
   return l;
 }
 
-int run_group(const group_options& opts, group_format format, context& ctx,
-              const std::string& source) {
+void use_group_file(context& ctx, const std::string& arg, const group_options& opts) {
+  // Early argument checks (SPEC B §12.4 a), before any configuration is read.
+  // The argument is an explicit path (B §5.3): normalized, not canonicalized.
+  std::string file = normalize_user_path(ctx, arg);
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    throw invalid_arguments("Configuration file not found: " + arg);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw invalid_arguments("Path is not a file: " + arg);
+  }
+
+  // ExplicitProject scope (B §4.2, §4.3): no cwd walk; trop.yaml and
+  // trop.local.yaml bring their sibling, any other name is loaded alone.
+  config_needs needs;
+  needs.scope = config_scope::explicit_project;
+  needs.explicit_file = file;
+  needs.command_line = group_command_line_layer(opts);
+  needs.uses_project_task = true;
+  ctx.set_config_needs(std::move(needs));
+}
+
+void use_discovered_group(context& ctx, const group_options& opts) {
+  // Discovery as the configuration does it (SPEC B §4.2): from the canonical
+  // cwd up to the root, the first directory holding either project file.
+  const std::string& cwd = ctx.canonical_cwd();
+  if (!discover_project_files(cwd)) {
+    throw invalid_arguments("No trop configuration file found (searched from: " + cwd + ")");
+  }
+  config_needs needs;
+  needs.scope = config_scope::discover;
+  needs.command_line = group_command_line_layer(opts);
+  needs.uses_project_task = true;
+  ctx.set_config_needs(std::move(needs));
+}
+
+effective_group resolve_effective_group(context& ctx) {
   const effective_settings& settings = ctx.settings();
   if (!settings.group) {
     throw domain_failure(
         "validation error for 'reservations': Effective configuration does not contain a "
         "reservation group");
   }
-  const reservation_group& group = *settings.group;
-
   // Group identity (SPEC B §5.3): the canonical directory of the file that
   // supplied the winning `reservations` (trop.local.yaml when it overrides).
   result<std::string> group_dir = canonicalize(parent_dir(settings.group_file));
@@ -132,12 +144,12 @@ int run_group(const group_options& opts, group_format format, context& ctx,
     throw path_failure(group_dir.error());
   }
   ctx.trace("group from " + settings.group_file + " at " + *group_dir);
+  return {&*settings.group, std::move(*group_dir)};
+}
 
-  shell_kind shell = shell_kind::bash;
-  if (format == group_format::export_vars) {
-    shell = chosen_shell(opts);
-  }
-
+group_plan plan_group(const group_options& opts, context& ctx, const effective_group& eg) {
+  const effective_settings& settings = ctx.settings();
+  const reservation_group& group = *eg.group;
   // Everything that can refuse the group is checked before the store is
   // opened: a refused command never creates a store (as reserve does).
   if (group.services.empty()) {
@@ -145,7 +157,7 @@ int run_group(const group_options& opts, group_format format, context& ctx,
         "validation error for 'reservations.services': Reservation group must contain at least "
         "one service");
   }
-  enforce_path_guard(ctx, *group_dir,
+  enforce_path_guard(ctx, eg.dir,
                      opts.force || opts.allow_unrelated_path || settings.allow_unrelated_path);
 
   // Identifier safety (SPEC B §4.6, A.3): every name is valid, short enough
@@ -157,13 +169,16 @@ int run_group(const group_options& opts, group_format format, context& ctx,
   for (const service_def& s : group.services) {
     names.push_back({s.tag, s.env ? std::optional<std::string_view>(*s.env) : std::nullopt});
   }
-  if (result<std::vector<std::string>> resolved = resolve_group_env_names(names); !resolved) {
+  result<std::vector<std::string>> resolved = resolve_group_env_names(names);
+  if (!resolved) {
     throw domain_failure(resolved.error().message());
   }
 
   const port_range range = settings.range();
-  group_request req;
-  req.path = *group_dir;
+  group_plan plan;
+  plan.env_names = std::move(*resolved);
+  group_request& req = plan.req;
+  req.path = eg.dir;
   req.range = range;
   if (group.base) {
     if (!range.contains(*group.base)) {
@@ -183,26 +198,19 @@ int run_group(const group_options& opts, group_format format, context& ctx,
   req.allow_project_change = settings.may_change_project();
   req.allow_task_change = settings.may_change_task();
   req.now = env::posix()->now_unix();
+  return plan;
+}
 
-  reserve_hooks hooks;
-  if (ctx.verbose()) {
-    hooks.trace = [&ctx](std::string_view text) { ctx.trace(text); };
-  }
-  hooks.occupied = make_occupancy_check(settings, hooks.trace);
-  hooks.infer = [](const std::string& path) {  // A.2 #29: new groups get git inference
-    git_facts g = infer_git_facts(path);
-    return inferred_metadata{std::move(g.project), std::move(g.task)};
-  };
-
-  store st = open_store(ctx);
-  // Plan, render and commit under one lock; a dry-run plans the same way on a
-  // snapshot without the lock and never commits.
-  write_transaction txn = opts.dry_run ? begin_dry_run(ctx, st) : begin_write(ctx, st);
+group_outcome reserve_group_in(context& ctx, write_transaction& txn, const group_request& req) {
   group_outcome out;
-  if (status s = reserve_group(txn, req, hooks, &out); !s) {
+  if (status s = reserve_group(txn, req, make_reserve_hooks(ctx), &out); !s) {
     fail(ctx, s);  // the transaction is dropped: stored records are as they were
   }
+  return out;
+}
 
+std::vector<group_port> ports_in_file_order(const reservation_group& group,
+                                            const group_outcome& out) {
   std::vector<group_port> ports;
   ports.reserve(group.services.size());
   for (const service_def& s : group.services) {
@@ -212,20 +220,58 @@ int run_group(const group_options& opts, group_format format, context& ctx,
     }
     ports.push_back({s.tag, s.env, it->second});
   }
+  return ports;
+}
+
+void show_group_dry_run(context& ctx, const std::string& source, const std::string& group_dir,
+                        const group_outcome& out) {
+  std::string what;
+  switch (out.what) {
+    case group_outcome::action::created:
+      what = "reserve a new group";
+      break;
+    case group_outcome::action::refreshed:
+      what = "refresh the existing group (ports kept)";
+      break;
+    case group_outcome::action::replaced:
+      what = "replace the incompatible group";
+      break;
+  }
+  ctx.info("Dry run - would " + what + " of " + std::to_string(out.ports.size()) +
+           " service(s) at " + group_dir + " from " + source + ":");
+  for (const auto& [tag, port] : out.ports) {
+    ctx.info("  " + escape_tsv_field(tag) + ": " + std::to_string(port));
+  }
+}
+
+int run_group(const group_options& opts, group_format format, context& ctx,
+              const std::string& source) {
+  const effective_group eg = resolve_effective_group(ctx);
+  shell_kind shell = shell_kind::bash;
+  if (format == group_format::export_vars) {
+    shell = chosen_shell(opts);
+  }
+  const group_plan plan = plan_group(opts, ctx, eg);
+
+  store st = open_store(ctx);
+  // Plan, render and commit under one lock; a dry-run plans the same way on a
+  // snapshot without the lock and never commits.
+  write_transaction txn = opts.dry_run ? begin_dry_run(ctx, st) : begin_write(ctx, st);
+  const group_outcome out = reserve_group_in(ctx, txn, plan.req);
   // Rendered before the commit: a rendering failure commits nothing and
   // leaves stdout empty (SPEC B §9.4 step 7).
-  result<std::string> rendered = render_group(ports, format, shell);
+  result<std::string> rendered = render_group(ports_in_file_order(*eg.group, out), format, shell);
   if (!rendered) {
     throw domain_failure(rendered.error().message());
   }
 
   if (opts.dry_run) {
-    show_dry_run(ctx, source, *group_dir, out);
+    show_group_dry_run(ctx, source, eg.dir, out);
     return kExitOk;
   }
   commit(ctx, txn);
   write_stdout(*rendered);
-  ctx.info("Reserved " + std::to_string(group.services.size()) + " ports.");
+  ctx.info("Reserved " + std::to_string(eg.group->services.size()) + " ports.");
   return kExitOk;
 }
 

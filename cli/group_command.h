@@ -7,11 +7,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "context.h"
 #include "occupancy.h"
 #include "option_sink.h"
 #include "trop/formats/group_output.h"
+#include "trop/reserve_group.h"
+#include "trop/store.h"
 
 namespace trop::cli {
 
@@ -37,6 +40,52 @@ group_format parsed_group_format(const group_options& opts);
 
 // The flags as the top configuration layer (--task, permissions, occupancy).
 config_layer group_command_line_layer(const group_options& opts);
+
+// Where the group's configuration comes from (each sets the context's
+// config needs, with the flags as the command-line layer):
+// reserve-group's explicit file `arg` (SPEC B §12.4 a: normalized, not
+// canonicalized; exit 4 when it is missing or not a regular file; the
+// ExplicitProject scope: no cwd walk) ...
+void use_group_file(context& ctx, const std::string& arg, const group_options& opts);
+// ... or autoreserve's discovery from the canonical cwd up (B §4.2; exit 4
+// when no trop.yaml / trop.local.yaml is found).
+void use_discovered_group(context& ctx, const group_options& opts);
+
+// The pieces of run_group that `trop exec --group` reuses, in the order of
+// the checks.
+
+// The effective group and its identity: the `reservations` of the effective
+// configuration (none: exit 6) and the canonical directory of the file that
+// supplied it (exit 6 when it cannot be canonicalized).
+struct effective_group {
+  const reservation_group* group = nullptr;  // owned by the context's settings
+  std::string dir;
+};
+effective_group resolve_effective_group(context& ctx);
+
+// The checks before the store is opened (at least one service: exit 6; the
+// path guard: exit 1; env names: exit 6; base in range: exit 6) and the
+// engine request. `env_names` are the names export would print, in file order.
+struct group_plan {
+  group_request req;
+  std::vector<std::string> env_names;
+};
+group_plan plan_group(const group_options& opts, context& ctx, const effective_group& eg);
+
+// The engine's group operation in `txn`, not committed; failures throw their
+// cli_error (the caller drops `txn`).
+group_outcome reserve_group_in(context& ctx, write_transaction& txn, const group_request& req);
+
+// The outcome's ports in the order of the file's services. Exit 6 if a
+// service has none (an engine bug).
+std::vector<group_port> ports_in_file_order(const reservation_group& group,
+                                            const group_outcome& out);
+
+// The dry-run's account of what a live run would do (A.2 #15), on stderr.
+// Tags are escaped like the human format: they may hold newlines or escapes.
+// `source` is how the lines name the file.
+void show_group_dry_run(context& ctx, const std::string& source, const std::string& group_dir,
+                        const group_outcome& out);
 
 // Everything after the configuration is resolved: the group check (exit 6),
 // the group directory, --shell (exit 6), the path guard (exit 1), the env

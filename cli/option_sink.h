@@ -41,6 +41,19 @@ class option_sink {
   virtual void number(std::string_view names, std::optional<std::uint64_t>* target,
                       std::uint64_t max, std::string_view value_name, std::string_view help) = 0;
 
+  // An option whose value may be left out: "--group", "--group FILE" or
+  // "--group=FILE". *given becomes true when it appears; *target receives a
+  // non-empty value.
+  virtual void optional_value(std::string_view names, bool* given,
+                              std::optional<std::string>* target, std::string_view value_name,
+                              std::string_view help) = 0;
+
+  // Every argument after the first "--" that follows the subcommand, verbatim
+  // (the command line `trop exec` runs). Nothing after "--" is parsed as an
+  // option; without "--" *target stays empty.
+  virtual void trailing(std::string_view name, std::vector<std::string>* target,
+                        std::string_view help) = 0;
+
   // A positional argument named `name` (shown as <NAME> in usage). A missing
   // required positional is a usage error; the command validates the text.
   virtual void positional(std::string_view name, std::optional<std::string>* target, bool required,
