@@ -102,6 +102,7 @@ void setup_reserve(option_sink& sink, reserve_options& opts) {
   sink.flag("--disable-autoclean", &opts.disable_autoclean,
             "Neither prune nor expire when the range is exhausted");
   sink.flag("--dry-run", &opts.dry_run, "Show what would be reserved; change nothing");
+  setup_lease_flags(sink, opts.lease);
   setup_occupancy_flags(sink, opts.occupancy);
 }
 
@@ -159,6 +160,7 @@ reserve_request plan_reserve(const reserve_options& opts, context& ctx) {
   // Order of checks (SPEC B §12.1): config, path, tag, --port, then the guard
   // -- before the store is opened (not after the lock), so a refused command
   // never creates a store -- then store (3), lock (2), sticky (1), allocation (6).
+  check_lease_flags(opts.lease);  // usage errors (exit 2) before anything is read
   config_needs needs;
   needs.command_line = command_line_layer(opts);  // --min/--max syntax first (exit 4)
   needs.uses_project_task = true;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "context.h"
+#include "lease_flags.h"
 #include "occupancy.h"
 #include "option_sink.h"
 #include "trop/reserve.h"
@@ -35,6 +36,7 @@ struct reserve_options {
   bool disable_autoclean = false;
   bool dry_run = false;
   occupancy_flags occupancy;
+  lease_flags lease;  // --ttl, --owner-pid, --owner-self (docs/leases.md)
 };
 
 void setup_reserve(option_sink& sink, reserve_options& opts);
