@@ -8,6 +8,7 @@
 #include "store_access.h"
 #include "trop/env.h"
 #include "trop/lease.h"
+#include "trop/lease_reclaim.h"
 #include "trop/occupancy.h"
 
 namespace trop::cli {
@@ -42,7 +43,11 @@ lease_facts lease_facts_now(const lease& l, std::uint16_t port,
   if (l.owner) {
     f.owner = check_owner(*l.owner);
   }
-  if (lease_lapsed(l, f.now, f.owner)) {
+  // The owner was checked once above; the rule is the one reclamation uses.
+  f.lapsed = lease_lapsed(l, f.now, [&](const process_identity&) {
+               return f.owner.value_or(owner_state::unknowable);
+             }).has_value();
+  if (f.lapsed) {
     const occupancy_policy policy = settings.occupancy.policy();
     if (!probe_matrix(policy).empty()) {
       system_occupancy_probe probe;

@@ -49,10 +49,6 @@ std::string render_reservation_info(std::uint16_t port, const std::optional<rese
   return out;
 }
 
-bool lease_lapsed(const lease& l, std::int64_t now, std::optional<owner_state> owner) {
-  return (l.expires_at && now >= *l.expires_at) || (l.owner && owner == owner_state::gone);
-}
-
 std::string format_duration_short(std::int64_t seconds) {
   if (seconds < 0) {
     seconds = -seconds;
@@ -78,7 +74,7 @@ std::string format_duration_short(std::int64_t seconds) {
 std::string render_lease_info(const lease& l, const lease_facts& facts) {
   std::string out;
   std::string state = "active";
-  if (lease_lapsed(l, facts.now, facts.owner)) {
+  if (facts.lapsed) {
     if (!facts.port) {
       state = "lapsed, port not checked (the next write reclaims it)";
     } else {

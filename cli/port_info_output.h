@@ -23,17 +23,16 @@ std::string render_reservation_info(std::uint16_t port, const std::optional<rese
                                     bool path_exists);
 
 // What the lease block needs besides the lease: the owner's state now
-// (check_owner; unset without an owner) and, for a lapsed lease, what an
-// occupancy probe says of the port (unset when the policy disables every probe).
+// (check_owner; unset without an owner), whether the lease has lapsed
+// (trop::lease_lapsed, the rule reclamation uses) and, for a lapsed lease,
+// what an occupancy probe says of the port (unset when the policy disables
+// every probe).
 struct lease_facts {
   std::int64_t now = 0;
   std::optional<owner_state> owner;
+  bool lapsed = false;
   std::optional<occupancy_state> port;
 };
-
-// True when the lease has lapsed: its time has passed (now >= expires_at) or
-// its owner is gone. An `unknowable` owner never lapses a lease.
-bool lease_lapsed(const lease& l, std::int64_t now, std::optional<owner_state> owner);
 
 // The lines a leased reservation adds after "Path exists:" (docs/leases.md):
 //   "Lease: active" | "Lease: lapsed, port free (the next write reclaims it)" |
