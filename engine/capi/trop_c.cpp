@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <new>
 #include <optional>
@@ -234,16 +235,11 @@ trop_error require_store_if_autoinit_off(const trop_store& s) {
   return *exists ? TROP_OK : store_missing(s);
 }
 
-// Leases (trop/lease.h) reach reserve_request once the lease work adds the
-// field; until then a request for one is refused. Detected at compile time
-// so that this file builds before and after.
-template <class Request>
-constexpr bool kRequestHasLease = requires(Request& r) {
-  r.lease;
-};
-
-template <class Request>
-trop_error apply_lease(Request& req, const trop_reserve_request& rq, std::int64_t now) {
+// The request's lease (trop/lease.h): a lapse time and/or an owner process,
+// identified now by pid, start time, pid namespace and boot id as the CLI's
+// --owner-pid does (a missing process or one in another pid namespace is an
+// invalid argument, like the CLI's exit 4).
+trop_error apply_lease(trop::reserve_request& req, const trop_reserve_request& rq) {
   if (rq.ttl_seconds < 0) {
     return invalid("ttl_seconds must not be negative");
   }
@@ -251,51 +247,35 @@ trop_error apply_lease(Request& req, const trop_reserve_request& rq, std::int64_
     return invalid("owner_pid must not be negative");
   }
   if (rq.ttl_seconds == 0 && rq.owner_pid == 0) {
-    return TROP_OK;
+    return TROP_OK;  // sticky
   }
-  if constexpr (kRequestHasLease<Request>) {
-    trop::lease l;
-    if (rq.ttl_seconds > 0) {
-      l.expires_at = now + rq.ttl_seconds;
+  trop::lease l;
+  if (rq.ttl_seconds > 0) {
+    if (rq.ttl_seconds > std::numeric_limits<std::int64_t>::max() - req.now) {
+      return invalid("ttl_seconds " + std::to_string(rq.ttl_seconds) + " is too large");
     }
-    if (rq.owner_pid > 0) {
-      trop::result<trop::process_identity> id = trop::identify_process(rq.owner_pid);
-      if (!id) {
-        return fail(id.error());
-      }
-      l.owner = *id;
-    }
-    req.lease = l;
-    return TROP_OK;
-  } else {
-    (void)req;
-    (void)now;
-    return invalid("leases are not supported by this build of trop");
+    l.expires_at = req.now + rq.ttl_seconds;
   }
+  if (rq.owner_pid > 0) {
+    trop::result<trop::process_identity> id = trop::identify_process(rq.owner_pid);
+    if (!id) {
+      trop::error_code c = id.error().code();
+      return fail(c == trop::error_code::not_found || c == trop::error_code::invalid_argument
+                      ? TROP_E_INVALID_ARGUMENT
+                      : static_cast<trop_error>(c),
+                  "owner_pid: " + id.error().message());
+    }
+    l.owner = *id;
+  }
+  req.lease = l;
+  return TROP_OK;
 }
 
-// The number of lapsed leases a reserve reclaimed (0 before leases exist).
-template <class Outcome>
-std::uint32_t reclaimed_count(const Outcome& out) {
-  if constexpr (requires { out.reclaimed.reclaimed; }) {
-    return static_cast<std::uint32_t>(out.reclaimed.reclaimed.size());
-  } else {
-    (void)out;
-    return 0;
-  }
-}
-
-template <class Record>
-void copy_lease(const Record& r, trop_reservation* out) {
-  if constexpr (requires { r.lease; }) {
-    if (r.lease) {
-      out->has_lease = 1;
-      out->lease_expires_at = r.lease->expires_at.value_or(0);
-      out->lease_owner_pid = r.lease->owner ? r.lease->owner->pid : 0;
-    }
-  } else {
-    (void)r;
-    (void)out;
+void copy_lease(const trop::reservation& r, trop_reservation* out) {
+  if (r.lease) {
+    out->has_lease = 1;
+    out->lease_expires_at = r.lease->expires_at.value_or(0);
+    out->lease_owner_pid = r.lease->owner ? r.lease->owner->pid : 0;
   }
 }
 
@@ -846,7 +826,7 @@ trop_error trop_reserve(trop_store* store, const trop_reserve_request* request,
     req.expire_enabled = o.expire;
     req.expire_after_days = o.expire_after_days;
     req.now = trop::env::posix()->now_unix();
-    if (trop_error e = apply_lease(req, *request, req.now); e != TROP_OK) {
+    if (trop_error e = apply_lease(req, *request); e != TROP_OK) {
       return e;
     }
 
@@ -894,7 +874,7 @@ trop_error trop_reserve(trop_store* store, const trop_reserve_request* request,
           out.cleanup ? static_cast<std::uint32_t>(out.cleanup->pruned.size()) : 0u;
       result->cleanup_expired =
           out.cleanup ? static_cast<std::uint32_t>(out.cleanup->expired.size()) : 0u;
-      result->leases_reclaimed = reclaimed_count(out);
+      result->leases_reclaimed = static_cast<std::uint32_t>(out.reclaimed.reclaimed.size());
     }
     return TROP_OK;
   });

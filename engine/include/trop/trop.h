@@ -249,10 +249,12 @@ typedef struct trop_reserve_request {
   uint16_t preferred_port;
   /* TROP_RESERVE_* bits. */
   unsigned flags;
-  /* A lease (issue 7): the reservation lapses after ttl_seconds (0 = no
-   * time limit) or when process owner_pid is gone (0 = no owner). Both 0: a
-   * sticky reservation. See docs/c-api.md for whether this build supports
-   * leases (TROP_E_INVALID_ARGUMENT when it does not). */
+  /* A lease (docs/leases.md): the reservation lapses after ttl_seconds
+   * (0 = no time limit) or when process owner_pid is gone (0 = no owner;
+   * identified now by pid and start time, as `trop reserve --owner-pid`).
+   * Both 0: a sticky reservation (a leased key reserved this way becomes
+   * sticky). A lapsed lease is reclaimed by the next writer once its port
+   * is free. */
   int64_t ttl_seconds;
   int32_t owner_pid;
 } trop_reserve_request;
@@ -290,7 +292,9 @@ void trop_reserve_result_init(trop_reserve_result* result);
  * probes and automatic cleanup with one retry, under the store's lock from
  * lookup to commit. The CLI's built-in reads (TROP_PATH, the path guard,
  * output) are not applied. `result` may be NULL.
- * Errors: INVALID_ARGUMENT (bad path, tag, project, task or struct_size),
+ * Errors: INVALID_ARGUMENT (bad path, tag, project, task, struct_size,
+ * flags or lease; an owner_pid that names no process, or one in another pid
+ * namespace),
  * NOT_FOUND (autoinit off and no store), BUSY, EXHAUSTED (no port; the
  * message says what blocked the range), STICKY_VIOLATION (the project or
  * task differs from the stored one), CORRUPTION, UNSUPPORTED_VERSION,
