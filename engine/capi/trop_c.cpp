@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -87,6 +88,17 @@ trop_error invalid(std::string message) {
   return fail(TROP_E_INVALID_ARGUMENT, std::move(message));
 }
 
+// Sets the error text where building it must not throw (out of memory):
+// the fixed text, or none at all.
+trop_error fail_noexcept(trop_error code, const char* message) noexcept {
+  try {
+    g_last_error = message;
+  } catch (...) {
+    g_last_error.clear();
+  }
+  return code;
+}
+
 // Runs an entry point's body: clears the error text, and turns every
 // exception into a code so that none crosses the C boundary.
 template <class F>
@@ -95,19 +107,15 @@ trop_error guarded(F&& body) noexcept {
     g_last_error.clear();
     return body();
   } catch (const std::bad_alloc&) {
-    return fail(TROP_E_NO_MEMORY, "out of memory");
+    return fail_noexcept(TROP_E_NO_MEMORY, "out of memory");
   } catch (const std::exception& e) {
     try {
       return fail(TROP_E_INTERNAL, std::string("internal error: ") + e.what());
     } catch (...) {
-      return TROP_E_INTERNAL;
+      return fail_noexcept(TROP_E_INTERNAL, "internal error");
     }
   } catch (...) {
-    try {
-      return fail(TROP_E_INTERNAL, "internal error: unknown exception");
-    } catch (...) {
-      return TROP_E_INTERNAL;
-    }
+    return fail_noexcept(TROP_E_INTERNAL, "internal error: unknown exception");
   }
 }
 
@@ -316,15 +324,6 @@ trop_reservation* pack(const std::vector<trop::reservation>& records) {
     copy_lease(r, out);
   }
   return items;
-}
-
-// A snapshot for lookups and lists: never creates anything.
-trop::result<trop::snapshot> read_snapshot(const trop_store& s, trop_error* code) {
-  *code = require_store_if_autoinit_off(s);
-  if (*code != TROP_OK) {
-    return trop::status(trop::error_code::not_found, g_last_error);
-  }
-  return s.store.read();
 }
 
 trop::occupancy_verdict verdict_of(trop::occupancy_state state) {
@@ -939,11 +938,11 @@ trop_error trop_lookup(trop_store* store, const char* path, const char* tag,
     if (!key) {
       return fail(key.error());
     }
-    trop_error code = TROP_OK;
-    trop::result<trop::snapshot> snap = read_snapshot(*store, &code);
-    if (code != TROP_OK) {
-      return code;
+    // A lock-free snapshot; a missing store reads as empty and is not created.
+    if (trop_error e = require_store_if_autoinit_off(*store); e != TROP_OK) {
+      return e;
     }
+    trop::result<trop::snapshot> snap = store->store.read();
     if (!snap) {
       return fail(snap.error());
     }
@@ -970,11 +969,11 @@ trop_error trop_lookup_port(trop_store* store, uint16_t port, trop_reservation**
     if (port == 0) {
       return invalid("Invalid port number: 0");
     }
-    trop_error code = TROP_OK;
-    trop::result<trop::snapshot> snap = read_snapshot(*store, &code);
-    if (code != TROP_OK) {
-      return code;
+    // A lock-free snapshot; a missing store reads as empty and is not created.
+    if (trop_error e = require_store_if_autoinit_off(*store); e != TROP_OK) {
+      return e;
     }
+    trop::result<trop::snapshot> snap = store->store.read();
     if (!snap) {
       return fail(snap.error());
     }
@@ -1011,11 +1010,11 @@ trop_error trop_list(trop_store* store, const char* under, trop_reservation** it
       }
       prefix = std::move(*p);
     }
-    trop_error code = TROP_OK;
-    trop::result<trop::snapshot> snap = read_snapshot(*store, &code);
-    if (code != TROP_OK) {
-      return code;
+    // A lock-free snapshot; a missing store reads as empty and is not created.
+    if (trop_error e = require_store_if_autoinit_off(*store); e != TROP_OK) {
+      return e;
     }
+    trop::result<trop::snapshot> snap = store->store.read();
     if (!snap) {
       return fail(snap.error());
     }
