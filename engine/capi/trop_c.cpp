@@ -260,7 +260,8 @@ trop_error apply_lease(trop::reserve_request& req, const trop_reserve_request& r
   trop::lease l;
   if (rq.ttl_seconds > 0) {
     if (rq.ttl_seconds > std::numeric_limits<std::int64_t>::max() - req.now) {
-      return invalid("ttl_seconds " + std::to_string(rq.ttl_seconds) + " is too large");
+      return invalid(std::string("ttl_seconds ") + std::to_string(rq.ttl_seconds) +
+                     " is too large");
     }
     l.expires_at = req.now + rq.ttl_seconds;
   }
@@ -529,8 +530,8 @@ trop_error trop_options_set_range(trop_options* options, uint16_t min, uint16_t 
       return invalid("trop_options_set_range: options is NULL");
     }
     if (min == 0 || min > max) {
-      return invalid("Invalid port range: " + std::to_string(min) + "-" + std::to_string(max) +
-                     " (need 1 <= min <= max)");
+      return invalid(std::string("Invalid port range: ") + std::to_string(min) + "-" +
+                     std::to_string(max) + " (need 1 <= min <= max)");
     }
     options->range = trop::port_range{min, max};
     return TROP_OK;
@@ -555,7 +556,7 @@ trop_error trop_options_add_exclusion(trop_options* options, uint16_t first, uin
       return invalid("trop_options_add_exclusion: options is NULL");
     }
     if (first == 0 || first > last) {
-      return invalid("Invalid excluded range: " + std::to_string(first) + "-" +
+      return invalid(std::string("Invalid excluded range: ") + std::to_string(first) + "-" +
                      std::to_string(last) + " (need 1 <= first <= last)");
     }
     options->excluded.add(first, last);
@@ -581,7 +582,7 @@ trop_error trop_options_exclusion(const trop_options* options, size_t index, uin
     }
     const std::vector<trop::port_range>& ranges = options->excluded.ranges();
     if (index >= ranges.size()) {
-      return invalid("exclusion index " + std::to_string(index) + " out of range (" +
+      return invalid(std::string("exclusion index ") + std::to_string(index) + " out of range (" +
                      std::to_string(ranges.size()) + " ranges)");
     }
     *first = ranges[index].min;
@@ -605,7 +606,8 @@ trop_error trop_options_set_durability(trop_options* options, trop_durability du
       case TROP_DURABILITY_ENUM_MAX_:
         break;
     }
-    return invalid("unknown durability " + std::to_string(static_cast<int>(durability)));
+    return invalid(std::string("unknown durability ") +
+                   std::to_string(static_cast<int>(durability)));
   });
 }
 
@@ -787,7 +789,8 @@ trop_error trop_reserve(trop_store* store, const trop_reserve_request* request,
     }
     const unsigned flags = request->flags;
     if ((flags & ~kAllReserveFlags) != 0) {
-      return invalid("trop_reserve: unknown flags " + std::to_string(flags & ~kAllReserveFlags));
+      return invalid(std::string("trop_reserve: unknown flags ") +
+                     std::to_string(flags & ~kAllReserveFlags));
     }
     const trop_options& o = store->options;
 
@@ -892,7 +895,7 @@ trop_error trop_release(trop_store* store, const char* path, const char* tag) {
       return fail(key.error());
     }
     const std::string not_found_text =
-        "No reservation found for " + trop::to_display(*key) + " (already released)";
+        std::string("No reservation found for ") + trop::to_display(*key) + " (already released)";
     if (trop_error e = require_store_if_autoinit_off(*store); e != TROP_OK) {
       return e;
     }
@@ -951,7 +954,8 @@ trop_error trop_lookup(trop_store* store, const char* path, const char* tag,
       return fail(found.error());
     }
     if (!*found) {
-      return fail(TROP_E_NOT_FOUND, "No reservation found for " + trop::to_display(*key));
+      return fail(TROP_E_NOT_FOUND,
+                  std::string("No reservation found for ") + trop::to_display(*key));
     }
     *out = pack({std::move(**found)});
     return TROP_OK;
@@ -982,7 +986,8 @@ trop_error trop_lookup_port(trop_store* store, uint16_t port, trop_reservation**
       return fail(found.error());
     }
     if (!*found) {
-      return fail(TROP_E_NOT_FOUND, "No reservation holds port " + std::to_string(port));
+      return fail(TROP_E_NOT_FOUND,
+                  std::string("No reservation holds port ") + std::to_string(port));
     }
     *out = pack({std::move(**found)});
     return TROP_OK;
