@@ -5,9 +5,11 @@
 
 #include "exec_child.h"
 #include "group_command.h"
+#include "lease_flags.h"
 #include "port_template.h"
 #include "store_access.h"
 #include "trop/formats/text_escape.h"
+#include "trop/lease.h"
 
 namespace trop::cli {
 namespace {
@@ -98,6 +100,9 @@ exec_target plan_target(const exec_options& opts, context& ctx, child_spec* spec
   }
   t.group = resolve_effective_group(ctx);
   t.plan = plan_group(g, ctx, t.group);
+  // --ttl / --owner-pid / --owner-self lease the whole group (checked like
+  // reserve checks them: after the path guard, before the store).
+  t.plan->req.lease = lease_from_flags(opts.reserve.lease, t.plan->req.now);
   for (std::size_t i = 0; i < t.plan->req.services.size(); ++i) {
     const std::string& tag = t.plan->req.services[i].tag;  // trimmed
     spec->bindings.push_back({tag, 0});
@@ -120,18 +125,28 @@ std::vector<std::string> expanded_args(const child_spec& spec) {
   return out;
 }
 
-// Reserves (or refreshes) and commits; the ports in binding order. The store
-// is closed on return: the command never inherits its descriptors or lock.
-std::vector<std::uint16_t> reserve_ports(context& ctx, const exec_target& t) {
+// Reserves (or refreshes) and commits; the ports in binding order. `owned`
+// (--lease) replaces the planned lease. The store is closed on return: the
+// command never inherits its descriptors or lock.
+std::vector<std::uint16_t> reserve_ports(context& ctx, const exec_target& t,
+                                         const std::optional<lease>& owned) {
   store st = open_store(ctx);
   write_transaction txn = begin_write(ctx, st);
   if (t.single) {
-    reserve_outcome out = reserve_in(ctx, txn, *t.single);
+    reserve_request req = *t.single;
+    if (owned) {
+      req.lease = owned;
+    }
+    reserve_outcome out = reserve_in(ctx, txn, req);
     commit(ctx, txn);
     report_reserve_warnings(ctx, out);
     return {out.port};
   }
-  const group_outcome out = reserve_group_in(ctx, txn, t.plan->req);
+  group_request req = t.plan->req;
+  if (owned) {
+    req.lease = owned;
+  }
+  const group_outcome out = reserve_group_in(ctx, txn, req);
   std::vector<std::uint16_t> ports;
   for (const group_port& p : ports_in_file_order(*t.group.group, out)) {
     ports.push_back(p.port);
@@ -163,6 +178,25 @@ int preview(context& ctx, const exec_target& t, child_spec& spec) {
   return kExitOk;
 }
 
+// --lease: the lease names the forked, still waiting child (pid, start time,
+// pid namespace, boot); --ttl may add an expiry. Exit 6 when the child cannot
+// be identified (it was killed meanwhile).
+lease child_lease(const exec_options& opts, const exec_target& t, pid_t child) {
+  lease l;
+  const std::int64_t now = t.single ? t.single->now : t.plan->req.now;
+  if (std::optional<lease> flags = lease_from_flags(opts.reserve.lease, now)) {
+    l.expires_at = flags->expires_at;  // --ttl; owner flags were refused
+  }
+  result<process_identity> id = identify_process(static_cast<std::int32_t>(child));
+  if (!id) {
+    throw cli_error(kExitDomain, std::string("cannot identify the command's process for its "
+                                             "lease: ") +
+                                     id.error().message());
+  }
+  l.owner = *id;
+  return l;
+}
+
 }  // namespace
 
 void setup_exec(option_sink& sink, exec_options& opts) {
@@ -170,6 +204,8 @@ void setup_exec(option_sink& sink, exec_options& opts) {
   sink.optional_value("--group", &opts.group, &opts.group_file, "FILE",
                       "Reserve the group of FILE (default: the nearest trop.yaml / "
                       "trop.local.yaml) instead of one port");
+  sink.flag("--lease", &opts.lease,
+            "Lease the ports to the command's process: they lapse when it is gone");
   sink.flag("--bind", &opts.bind,
             "Pass the command listening TCP sockets on its ports as fds 3.. (LISTEN_FDS, "
             "LISTEN_PID, LISTEN_FDNAMES)");
@@ -186,6 +222,11 @@ int run_exec(const exec_options& opts, context& ctx) {
   if (opts.bind_address && !opts.bind) {
     throw usage_failure("the argument '--bind-address <ADDR>' requires '--bind'");
   }
+  if (opts.lease && (opts.reserve.lease.owner_pid || opts.reserve.lease.owner_self)) {
+    throw usage_failure(std::string("the argument '--lease' cannot be used with '") +
+                        (opts.reserve.lease.owner_pid ? "--owner-pid <PID>" : "--owner-self") +
+                        "'");
+  }
   child_spec spec;
   spec.argv = opts.command;
   if (opts.bind) {
@@ -198,8 +239,17 @@ int run_exec(const exec_options& opts, context& ctx) {
   if (opts.reserve.dry_run) {
     return preview(ctx, target, spec);
   }
-  const std::vector<std::uint16_t> ports = reserve_ports(ctx, target);
+  if (!opts.lease) {
+    const std::vector<std::uint16_t> ports = reserve_ports(ctx, target, std::nullopt);
+    exec_child child(std::move(spec));
+    child.start(ports);
+    return child.wait();
+  }
+  // The child exists before its lease: fork, reserve in its name, commit,
+  // then let it exec. A refused reservation tells it to exit unrun.
   exec_child child(std::move(spec));
+  const std::vector<std::uint16_t> ports =
+      reserve_ports(ctx, target, child_lease(opts, target, child.pid()));
   child.start(ports);
   return child.wait();
 }

@@ -1,7 +1,9 @@
-// `trop exec [reserve flags] [--group [FILE]] [--bind] -- <COMMAND> [ARGS]...`:
+// `trop exec [reserve flags] [--group [FILE]] [--lease] [--bind] -- <COMMAND> [ARGS]...`:
 // reserve (or reuse) a port or a group, then run the command with the ports
 // in its environment and arguments, forwarding signals, and exit with its
-// status (docs/commands/exec.md). trop writes nothing to stdout: the
+// status (docs/commands/exec.md). With --lease the reservation is owned by
+// the command's process: the child is forked first and waits until the
+// reservation naming it is committed. trop writes nothing to stdout: the
 // command's stdout is the user's.
 // Thread safety: main thread only.
 #pragma once
@@ -20,6 +22,7 @@ struct exec_options {
   reserve_options reserve;  // every flag of `trop reserve`
   bool group = false;       // --group [FILE]
   std::optional<std::string> group_file;
+  bool lease = false;  // --lease: the reservation lapses when the command is gone
   bool bind = false;
   std::optional<std::string> bind_address;
   std::vector<std::string> command;  // after "--"

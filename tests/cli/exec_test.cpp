@@ -402,3 +402,88 @@ TEST_CASE("exec takes everything after -- verbatim, options included", "[quick][
   CHECK(g.exit_code == 0);
   CHECK(g.out == "5001\n-x\n");
 }
+
+TEST_CASE("exec --lease leases the port to the command's own process", "[quick][exec][lease]") {
+  trop_fixture fx;
+  process_result r = run(fx, exec_args({"--lease", "--min", "5600", "--max", "5600"}, {"pids"}));
+  REQUIRE(r.exit_code == 0);
+  int pid = 0;
+  int ppid = 0;
+  REQUIRE(std::sscanf(r.out.c_str(), "pid %d ppid %d", &pid, &ppid) == 2);
+  std::vector<reservation> rs = fx.stored();
+  REQUIRE(rs.size() == 1);
+  REQUIRE(rs[0].lease);
+  REQUIRE(rs[0].lease->owner);
+  CHECK(rs[0].lease->owner->pid == pid);  // the command, not trop (its parent)
+  CHECK(rs[0].lease->owner->pid != ppid);
+  CHECK_FALSE(rs[0].lease->expires_at);
+
+  // The command is gone: the next writer reclaims the port for another key.
+  process_result other = run(fx, {"reserve", "--tag", "other", "--min", "5600", "--max", "5600"});
+  CHECK(other.exit_code == 0);
+  CHECK(other.out == "5600\n");
+
+  // Without --lease the reservation is sticky: the range stays full.
+  REQUIRE(run(fx, exec_args({"--tag", "sticky", "--min", "5601", "--max", "5601"}, {"exit", "0"}))
+              .exit_code == 0);
+  CHECK(run(fx, {"reserve", "--tag", "x", "--min", "5601", "--max", "5601"}).exit_code == 6);
+}
+
+TEST_CASE("exec --lease holds while the command runs and lapses when it ends",
+          "[quick][exec][lease]") {
+  trop_fixture fx;
+  const std::string marker = fx.root() + "/got-term";
+  run_options o;
+  o.env = {{"TROP_SKIP_OCCUPANCY_CHECK", "1"}};
+  child_process trop(fx.options(
+      exec_args({"--lease", "--ttl", "1h", "--min", "5700", "--max", "5700"}, {"trap", marker}),
+      o));
+  REQUIRE(trop.read_stdout_line(20s) == std::optional<std::string>("ready"));
+  std::vector<reservation> rs = fx.stored();
+  REQUIRE(rs.size() == 1);
+  REQUIRE(rs[0].lease);
+  CHECK(rs[0].lease->owner);
+  CHECK(rs[0].lease->expires_at);  // --ttl adds an expiry to the owner
+  // Owner alive: not reclaimable.
+  CHECK(run(fx, {"reserve", "--tag", "other", "--min", "5700", "--max", "5700"}).exit_code == 6);
+
+  trop.kill(SIGTERM);
+  process_result r = trop.wait();
+  CHECK(r.exit_code == 42);
+  CHECK(run(fx, {"reserve", "--tag", "other", "--min", "5700", "--max", "5700"}).out == "5700\n");
+}
+
+TEST_CASE("exec --lease --group leases every service; owner flags conflict with --lease",
+          "[quick][exec][lease]") {
+  trop_fixture fx;
+  write_file(fx.work() + "/trop.yaml", kGroup);
+  process_result r = run(fx, exec_args({"--group", "--lease"}, {"pids"}));
+  REQUIRE(r.exit_code == 0);
+  int pid = 0;
+  REQUIRE(std::sscanf(r.out.c_str(), "pid %d", &pid) == 1);
+  std::vector<reservation> rs = fx.stored();
+  REQUIRE(rs.size() == 3);
+  for (const reservation& rec : rs) {
+    REQUIRE(rec.lease);
+    REQUIRE(rec.lease->owner);
+    CHECK(rec.lease->owner->pid == pid);
+  }
+
+  const std::string before = store_bytes(fx);
+  CHECK(run(fx, exec_args({"--lease", "--owner-self"}, {"exit", "0"})).exit_code == 2);
+  CHECK(run(fx, exec_args({"--lease", "--owner-pid", "1"}, {"exit", "0"})).exit_code == 2);
+  CHECK(store_bytes(fx) == before);
+}
+
+TEST_CASE("a refused --lease reservation runs nothing and leaves the store unchanged",
+          "[quick][exec][lease]") {
+  trop_fixture fx;
+  const std::string marker = fx.root() + "/ran";
+  REQUIRE(run(fx, {"reserve", "--project", "one"}).exit_code == 0);
+  const std::string before = store_bytes(fx);
+  process_result r = run(fx, exec_args({"--lease", "--project", "two"}, {"touch", marker}));
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK_FALSE(std::filesystem::exists(marker));
+  CHECK(store_bytes(fx) == before);
+}

@@ -1,0 +1,191 @@
+# TropPorts.cmake: TCP ports from trop for CTest tests and for configure time
+# (docs/cmake.md).
+#
+#   include(TropPorts)
+#
+#   trop_add_test(NAME <name> [TAGS <tag>...] [GROUP <file>] [LEASE] [BIND]
+#                 [DATA_DIR <dir>] [TROP_ARGS <arg>...]
+#                 [WORKING_DIRECTORY <dir>]
+#                 COMMAND <command> [<arg>...])
+#
+#     Adds a CTest test that runs its command through `trop exec`, so the
+#     ports are reserved when the test runs, not when the project is
+#     configured. Every test has its own key: the directory
+#     <binary dir>/trop-ports/<name>, created at configure time. Two tests,
+#     two `ctest -j` workers or two build trees therefore never share a port:
+#     trop hands each key its own port under the store's lock, and the key
+#     keeps it (sticky) for the next run.
+#
+#     Without TAGS or GROUP the test gets one port: PORT in its environment,
+#     {port} in its arguments. TAGS web api reserve a group of one port per
+#     tag (consecutive ports), named by the tags: {port:web}, {port:api} in
+#     the arguments and WEB, API in the environment. GROUP <file> uses the
+#     services of a trop.yaml-style file instead (the file is copied into the
+#     test's directory at configure time: the group is the test's own).
+#     LEASE binds the reservation to the test's process (`trop exec --lease`;
+#     needs a trop with leases). BIND hands the command listening sockets
+#     (`trop exec --bind`: fd 3.. with LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES).
+#     DATA_DIR selects the trop data directory (default: trop's own, i.e.
+#     TROP_DATA_DIR or ~/.trop when the test runs). TROP_ARGS are passed to
+#     `trop exec` as they are (e.g. --min 20000 --max 29999).
+#     The first COMMAND word may name an executable target, as in add_test.
+#     Set test properties afterwards with set_tests_properties(<name> ...).
+#
+#   trop_reserve_port(<out-var> [TAG <tag>] [PATH <dir>] [PORT <preferred>]
+#                     [DATA_DIR <dir>] [TROP_ARGS <arg>...])
+#
+#     Runs `trop reserve` at configure time and sets <out-var> to the port:
+#     a fixed development port for <dir> (default: PROJECT_SOURCE_DIR, so
+#     every build tree of one checkout gets the same port) and <tag>. Fails
+#     the configuration when trop fails.
+#
+#   trop_executable(<out-var>)
+#
+#     Sets <out-var> to the trop executable that trop_reserve_port uses.
+#
+# The trop executable: the cache variable TROP_EXECUTABLE when set, else the
+# target `trop` when the project builds it (tests only), else `trop` found on
+# PATH. trop_reserve_port needs a real executable at configure time.
+
+include_guard(GLOBAL)
+
+set(TROP_EXECUTABLE "" CACHE FILEPATH "The trop executable used by TropPorts.cmake")
+
+# Sets <out> to the trop command for a test (may be a generator expression).
+function(_trop_ports_test_executable out)
+  if(TROP_EXECUTABLE)
+    set(${out} "${TROP_EXECUTABLE}" PARENT_SCOPE)
+  elseif(TARGET trop)
+    set(${out} "$<TARGET_FILE:trop>" PARENT_SCOPE)
+  else()
+    _trop_ports_find(path)
+    set(${out} "${path}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# Sets <out> to a trop executable that exists now (configure time), for
+# tests or commands of your own (e.g. `trop assert-reservation`).
+function(trop_executable out)
+  _trop_ports_find(path)
+  set(${out} "${path}" PARENT_SCOPE)
+endfunction()
+
+function(_trop_ports_find out)
+  if(TROP_EXECUTABLE)
+    set(${out} "${TROP_EXECUTABLE}" PARENT_SCOPE)
+    return()
+  endif()
+  find_program(TROP_PORTS_FOUND_EXECUTABLE trop)
+  if(NOT TROP_PORTS_FOUND_EXECUTABLE)
+    message(FATAL_ERROR
+      "TropPorts: no trop executable: install trop or set -DTROP_EXECUTABLE=/path/to/trop")
+  endif()
+  set(${out} "${TROP_PORTS_FOUND_EXECUTABLE}" PARENT_SCOPE)
+endfunction()
+
+function(trop_add_test)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "LEASE;BIND" "NAME;GROUP;DATA_DIR;WORKING_DIRECTORY"
+    "TAGS;TROP_ARGS;COMMAND")
+  if(NOT arg_NAME)
+    message(FATAL_ERROR "trop_add_test: NAME is required")
+  endif()
+  if(NOT arg_COMMAND)
+    message(FATAL_ERROR "trop_add_test(${arg_NAME}): COMMAND is required")
+  endif()
+  if(arg_TAGS AND arg_GROUP)
+    message(FATAL_ERROR "trop_add_test(${arg_NAME}): TAGS and GROUP exclude each other")
+  endif()
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "trop_add_test(${arg_NAME}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+
+  # The test's key: a directory of its own in this build tree. It must exist:
+  # trop prunes reservations whose directory is gone.
+  set(key_dir "${CMAKE_CURRENT_BINARY_DIR}/trop-ports/${arg_NAME}")
+  file(MAKE_DIRECTORY "${key_dir}")
+
+  _trop_ports_test_executable(trop)
+  set(exec_args exec)
+  if(arg_DATA_DIR)
+    list(APPEND exec_args --data-dir "${arg_DATA_DIR}")
+  endif()
+  # The key directory is not the test's working directory: no path guard.
+  list(APPEND exec_args --allow-unrelated-path)
+  if(arg_TAGS)
+    set(yaml "# Generated by trop_add_test(${arg_NAME}); edits are overwritten.\n")
+    string(APPEND yaml "reservations:\n  services:\n")
+    set(offset 0)
+    foreach(tag IN LISTS arg_TAGS)
+      string(APPEND yaml "    \"${tag}\": {offset: ${offset}}\n")
+      math(EXPR offset "${offset} + 1")
+    endforeach()
+    file(CONFIGURE OUTPUT "${key_dir}/trop.yaml" CONTENT "${yaml}" @ONLY)
+    list(APPEND exec_args --group "${key_dir}/trop.yaml")
+  elseif(arg_GROUP)
+    get_filename_component(group_file "${arg_GROUP}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    configure_file("${group_file}" "${key_dir}/trop.yaml" COPYONLY)
+    list(APPEND exec_args --group "${key_dir}/trop.yaml")
+  else()
+    list(APPEND exec_args --path "${key_dir}")
+  endif()
+  if(arg_LEASE)
+    list(APPEND exec_args --lease)
+  endif()
+  if(arg_BIND)
+    list(APPEND exec_args --bind)
+  endif()
+  list(APPEND exec_args ${arg_TROP_ARGS})
+
+  # As add_test does for its first word: an executable target is its file.
+  list(GET arg_COMMAND 0 program)
+  list(REMOVE_AT arg_COMMAND 0)
+  if(TARGET "${program}")
+    get_target_property(type "${program}" TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      set(program "$<TARGET_FILE:${program}>")
+    endif()
+  endif()
+
+  set(wd_args)
+  if(arg_WORKING_DIRECTORY)
+    set(wd_args WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}")
+  endif()
+  add_test(NAME "${arg_NAME}" COMMAND "${trop}" ${exec_args} -- "${program}" ${arg_COMMAND}
+    ${wd_args})
+endfunction()
+
+function(trop_reserve_port out)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TAG;PATH;PORT;DATA_DIR" "TROP_ARGS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "trop_reserve_port: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  _trop_ports_find(trop)
+  set(path "${PROJECT_SOURCE_DIR}")
+  if(arg_PATH)
+    get_filename_component(path "${arg_PATH}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
+  set(args)
+  if(arg_DATA_DIR)
+    list(APPEND args --data-dir "${arg_DATA_DIR}")
+  endif()
+  list(APPEND args reserve --path "${path}" --allow-unrelated-path)
+  if(arg_TAG)
+    list(APPEND args --tag "${arg_TAG}")
+  endif()
+  if(arg_PORT)
+    list(APPEND args --port "${arg_PORT}")
+  endif()
+  list(APPEND args ${arg_TROP_ARGS})
+  execute_process(COMMAND "${trop}" ${args}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE port ERROR_VARIABLE err
+    OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "trop_reserve_port(${out}): trop reserve failed (${rc}): ${err}")
+  endif()
+  if(arg_TAG)
+    message(STATUS "trop: port ${port} for ${path} (tag ${arg_TAG})")
+  else()
+    message(STATUS "trop: port ${port} for ${path}")
+  endif()
+  set(${out} "${port}" PARENT_SCOPE)
+endfunction()
