@@ -157,6 +157,9 @@ TEST_CASE("A lease's bytes follow the task, as docs/FORMAT.md lays them out", "[
   encode_record(b, r);
   REQUIRE(b.size() == 20 + 6 + 1 + 8 + 4 + 8 + 8 + 16);
   REQUIRE(b[2] == kHasLease);
+  REQUIRE(b.substr(0, 4) == std::string("\x88\x13\x08\x00", 4));
+  REQUIRE(b.substr(4, 16) == std::string(16, '\0'));
+  REQUIRE(b.substr(20, 6) == std::string("\x02\0\0\0/w", 6));
   REQUIRE(b[26] == 3);  // expiry and owner
   REQUIRE(b.substr(27, 8) == std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
   REQUIRE(b.substr(35, 4) == std::string("\x44\x33\x22\x11", 4));
