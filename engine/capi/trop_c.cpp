@@ -431,6 +431,9 @@ const char* trop_last_error(void) {
 // Options
 
 trop_error trop_options_new(trop_options** out) {
+  if (out != nullptr) {
+    *out = nullptr;
+  }
   return guarded([&] {
     if (out == nullptr) {
       return invalid("trop_options_new: out is NULL");
@@ -726,6 +729,9 @@ const char* trop_options_task(const trop_options* options) {
 // Store
 
 trop_error trop_open(const trop_options* options, trop_store** out) {
+  if (out != nullptr) {
+    *out = nullptr;
+  }
   return guarded([&] {
     if (out == nullptr) {
       return invalid("trop_open: out is NULL");

@@ -332,6 +332,7 @@ static void test_open_resolves_data_dir(void) {
   CHECK(!exists(expected));
   /* An empty TROP_DATA_DIR is refused; so is a missing HOME. */
   setenv("TROP_DATA_DIR", "", 1);
+  s = (trop_store*)&s; /* must be reset to NULL */
   CHECK_CODE(trop_open(NULL, &s), TROP_E_INVALID_ARGUMENT);
   CHECK(s == NULL);
   CHECK_MESSAGE("TROP_DATA_DIR is empty");
