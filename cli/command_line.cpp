@@ -93,8 +93,16 @@ class cli11_sink final : public option_sink {
   // CLI11 never sees the arguments after "--": parse_command_line() cuts
   // them off and stores them here (CLI11 2.1 mishandles "--" right after an
   // option with an optional value).
-  void trailing(std::string_view, std::vector<std::string>* target, std::string_view) override {
+  void trailing(std::string_view name, std::vector<std::string>* target,
+                std::string_view help) override {
     trailing_ = target;
+    // The help page says what follows "--", since CLI11 never sees it.
+    std::string text("After the options: -- <");
+    text.append(name);
+    text += "> [ARGS]...\n  ";
+    text.append(help);
+    text += "\n\n";
+    app_->footer(text + app_->get_footer());
   }
   std::vector<std::string>* trailing_target() const { return trailing_; }
 

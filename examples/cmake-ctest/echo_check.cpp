@@ -118,8 +118,7 @@ int connect_to(int port) {
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::fprintf(stderr, "echo_check: cannot connect to port %d: %s\n", port,
-                 std::strerror(errno));
+    std::fprintf(stderr, "echo_check: cannot connect to port %d: %s\n", port, std::strerror(errno));
     std::exit(1);
   }
   return fd;
