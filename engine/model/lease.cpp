@@ -196,6 +196,34 @@ std::optional<std::array<std::uint8_t, 16>> read_boot_id(const std::string& proc
   return id;
 }
 
+// How many pid namespaces the process of `status_path` (/proc/<pid>/status)
+// is a member of, counted from the namespace of the /proc mount inward: the
+// number of entries of its "NSpid:" line. nullopt when it cannot be read.
+std::optional<std::size_t> namespace_depth(const std::string& status_path) {
+  int err = 0;
+  std::optional<std::string> text = read_small_file(status_path, &err);
+  if (!text) {
+    return std::nullopt;
+  }
+  const std::size_t at = text->find("\nNSpid:");
+  if (at == std::string::npos) {
+    return std::nullopt;
+  }
+  const std::size_t end = text->find('\n', at + 1);
+  std::string_view entries(text->data() + at + 7,
+                           (end == std::string::npos ? text->size() : end) - at - 7);
+  std::size_t count = 0;
+  bool in_number = false;
+  for (char c : entries) {
+    const bool digit = c >= '0' && c <= '9';
+    if (digit && !in_number) {
+      ++count;
+    }
+    in_number = digit;
+  }
+  return count == 0 ? std::nullopt : std::optional<std::size_t>(count);
+}
+
 // A zombie (or dead) process has exited; it only waits to be reaped, and its
 // sockets are closed.
 bool has_exited(char state) {
@@ -281,18 +309,35 @@ result<process_identity> identify_process(std::int32_t pid, const std::string& p
   process_identity id;
   id.pid = pid;
   id.start_ticks = fields->start_ticks;
+  std::optional<std::uint64_t> ours = read_namespace(proc_root + "/self/ns/pid", &err);
+  if (!ours) {
+    return io_error(std::string("cannot read this process's pid namespace (") + proc_root +
+                    std::string("/self/ns/pid): ") + errno_text(err));
+  }
   std::optional<std::uint64_t> theirs = read_namespace(dir + "/ns/pid", &err);
   if (!theirs) {
     if (err == ENOENT || err == ESRCH) {
       return not_found(name + " does not exist");  // it exited meanwhile
     }
-    return io_error(std::string("cannot read the pid namespace of ") + name + " (" + dir +
-                    std::string("/ns/pid): ") + errno_text(err));
-  }
-  std::optional<std::uint64_t> ours = read_namespace(proc_root + "/self/ns/pid", &err);
-  if (!ours) {
-    return io_error(std::string("cannot read this process's pid namespace (") + proc_root +
-                    std::string("/self/ns/pid): ") + errno_text(err));
+    if (err != EACCES && err != EPERM) {
+      return io_error(std::string("cannot read the pid namespace of ") + name + " (" + dir +
+                      std::string("/ns/pid): ") + errno_text(err));
+    }
+    // Another user's process: its namespace link needs ptrace rights, its
+    // status file does not. NSpid counts namespaces from the one of this
+    // /proc mount inward, so one entry on both sides means both processes
+    // live in that very namespace. Any other depth cannot be compared.
+    const std::optional<std::size_t> their_depth = namespace_depth(dir + "/status");
+    const std::optional<std::size_t> our_depth = namespace_depth(proc_root + "/self/status");
+    if (!their_depth || !our_depth || *our_depth != 1) {
+      return io_error(std::string("cannot read the pid namespace of ") + name + " (" + dir +
+                      std::string("/ns/pid): ") + errno_text(err));
+    }
+    if (*their_depth != 1) {
+      return invalid_argument(
+          name + " is in another pid namespace; its lifetime cannot be checked from here");
+    }
+    theirs = ours;
   }
   if (*theirs != *ours) {
     return invalid_argument(

@@ -225,3 +225,33 @@ TEST_CASE("identify_process and check_owner on real processes", "[quick]") {
     CHECK(trop::check_owner(me) == owner_state::gone);
   }
 }
+
+TEST_CASE("identify_process of another user's process: namespace from NSpid", "[quick]") {
+  // Without ptrace rights over a process, /proc/<pid>/ns/pid is unreadable
+  // (EACCES); its status file is not. Pid 1 belongs to root: as root, the
+  // check runs in a child that has dropped to uid/gid 65534.
+  const process_identity me = *identify_process(static_cast<std::int32_t>(::getpid()));
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    char verdict = 'x';
+    if (::geteuid() != 0 || (::setgid(65534) == 0 && ::setuid(65534) == 0)) {
+      trop::result<process_identity> id = identify_process(1);
+      verdict = !id ? 'e' : (id->pid_namespace == me.pid_namespace ? 'y' : 'n');
+      if (id && id->boot_id != me.boot_id) {
+        verdict = 'b';
+      }
+    }
+    (void)!::write(fds[1], &verdict, 1);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  char verdict = 0;
+  REQUIRE(::read(fds[0], &verdict, 1) == 1);
+  ::close(fds[0]);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  CHECK(verdict == 'y');
+}
