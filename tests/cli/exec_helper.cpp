@@ -10,6 +10,9 @@
 //   exec_helper touch FILE          creates FILE
 //   exec_helper trap FILE           on SIGTERM writes "TERM" to FILE and exits
 //                                   42; prints "ready" once the handler is in
+//   exec_helper count-int FILE      counts SIGINTs: prints "ready", and 500 ms
+//                                   after the first one writes the count to FILE
+//                                   and exits 0
 //   exec_helper serve               checks LISTEN_FDS=1 and LISTEN_PID, prints
 //                                   "serving <PORT>", accepts one connection on
 //                                   fd 3, writes "hello from <pid>\n", waits
@@ -24,11 +27,38 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 namespace {
 
 const char* g_marker = nullptr;
+volatile sig_atomic_t g_interrupts = 0;
+
+void on_int(int) {
+  g_interrupts = g_interrupts + 1;
+}
+
+int count_interrupts(const char* file) {
+  struct sigaction sa {};
+  sa.sa_handler = on_int;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  std::printf("ready\n");
+  std::fflush(stdout);
+  while (g_interrupts == 0) {
+    ::pause();
+  }
+  // A second, forwarded copy would arrive well within this time.
+  timespec rest{0, 500 * 1000 * 1000};
+  while (::nanosleep(&rest, &rest) != 0) {
+  }
+  int fd = ::open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::string count = std::to_string(g_interrupts);
+  (void)!::write(fd, count.data(), count.size());
+  ::close(fd);
+  return 0;
+}
 
 void on_term(int) {
   int fd = ::open(g_marker, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -123,6 +153,9 @@ int main(int argc, char** argv) {
     for (;;) {
       ::pause();
     }
+  }
+  if (what == "count-int" && argc == 3) {
+    return count_interrupts(argv[2]);
   }
   if (what == "serve") {
     return serve();

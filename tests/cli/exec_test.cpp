@@ -3,10 +3,13 @@
 // (--bind), stdout that is the command's alone, and refusals that run nothing.
 // The command is tests/cli/exec_helper.cpp.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -253,6 +256,78 @@ TEST_CASE("exec forwards SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2", "[quick]
     CHECK(r.term_signal == 0);
     CHECK(r.exit_code == 128 + sig);
   }
+}
+
+TEST_CASE("exec does not forward a terminal's ^C: the command gets it once", "[quick][exec]") {
+  trop_fixture fx;
+  const std::string counted = fx.root() + "/interrupts";
+  trop::test::process_options po = fx.options(exec_args({}, {"count-int", counted}));
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const std::string slave_name = ::ptsname(master);
+  std::vector<char*> argv;
+  for (std::string& a : po.argv) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (std::string& e : *po.env) {
+    envp.push_back(e.data());
+  }
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // trop as the leader of a new session whose controlling terminal is the
+    // pty: its process group (and its command's) is the foreground group.
+    ::setsid();
+    int slave = ::open(slave_name.c_str(), O_RDWR);
+    if (slave < 0 || ::chdir(po.cwd.c_str()) != 0) {
+      ::_exit(120);
+    }
+    ::dup2(slave, 0);
+    ::dup2(slave, 1);
+    ::dup2(slave, 2);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(121);
+  }
+  // Wait for "ready" on the terminal, then type ^C.
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (seen.find("ready") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 200) > 0) {
+      char buffer[256];
+      ssize_t n = ::read(master, buffer, sizeof buffer);
+      if (n > 0) {
+        seen.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  INFO(seen);
+  REQUIRE(seen.find("ready") != std::string::npos);
+  REQUIRE(::write(master, "\x03", 1) == 1);
+  int status = 0;
+  bool reaped = false;
+  while (!reaped && std::chrono::steady_clock::now() < deadline) {
+    reaped = ::waitpid(pid, &status, WNOHANG) == pid;
+    pollfd p{master, POLLIN, 0};
+    if (!reaped && ::poll(&p, 1, 20) > 0) {
+      char buffer[256];
+      (void)!::read(master, buffer, sizeof buffer);  // keep the terminal drained
+    }
+  }
+  ::close(master);
+  if (!reaped) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  CHECK(reaped);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);   // trop survived its own ^C and exited with the command
+  CHECK(read_file(counted) == "1");  // once from the terminal, not again from trop
 }
 
 TEST_CASE("exec --bind passes a listening socket as fd 3 (LISTEN_FDS, LISTEN_PID)",
