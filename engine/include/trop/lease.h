@@ -51,8 +51,7 @@ enum class owner_state {
 // not_found (no such process), invalid_argument (the process lives in another
 // pid namespace than this one: its liveness could not be checked later),
 // io_error (/proc unreadable).
-result<process_identity> identify_process(std::int32_t pid,
-                                          const std::string& proc_root = "/proc");
+result<process_identity> identify_process(std::int32_t pid, const std::string& proc_root = "/proc");
 
 // Compares the recorded owner with what /proc shows now.
 owner_state check_owner(const process_identity& owner, const std::string& proc_root = "/proc");
