@@ -66,6 +66,16 @@ process_options trop_fixture::options(const std::vector<std::string>& args,
   changes.emplace_back("HOME", home_);
   changes.emplace_back("TROP_DATA_DIR", data_dir_);
   changes.emplace_back("PWD", p.cwd);
+#ifdef TROP_FIXTURE_PORT_RANGE
+  // A suite that runs beside tests/cli under `ctest -j` allocates from its own
+  // range: an occupancy probe binds its port for a moment, and two suites
+  // probing 5000 at once see each other's probe as a listener.
+  {
+    const std::string range = TROP_FIXTURE_PORT_RANGE;  // "min-max"
+    changes.emplace_back("TROP_PORT_MIN", range.substr(0, range.find('-')));
+    changes.emplace_back("TROP_PORT_MAX", range.substr(range.find('-') + 1));
+  }
+#endif
   changes.insert(changes.end(), opt.env.begin(), opt.env.end());
   p.env = make_env(changes);
   p.stdin_data = opt.stdin_data;
