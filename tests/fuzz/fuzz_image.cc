@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fuzz_common.h"
+#include "fuzz_snapshot_check.h"
 #include "store/corrupt_error.h"
 #include "store/image.h"
 #include "testing/mem_env.h"
@@ -52,25 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto snap = s->read();
   if (v) {
     TROP_FUZZ_CHECK(snap.is_ok());
-    std::set<std::uint16_t> ports;
-    std::vector<reservation_key> leased;
-    TROP_FUZZ_CHECK(snap->for_each([&](const reservation& r) {
-                          TROP_FUZZ_CHECK(check_reservation(r).is_ok());
-                          TROP_FUZZ_CHECK(ports.insert(r.port).second);
-                          if (r.lease) {
-                            leased.push_back(r.key);
-                          }
-                          return true;
-                        })
-                        .is_ok());
-    // The lease index lists exactly the leased records, in key order.
-    std::vector<reservation_key> listed;
-    TROP_FUZZ_CHECK(snap->for_each_leased([&](const reservation& r) {
-                          listed.push_back(r.key);
-                          return true;
-                        })
-                        .is_ok());
-    TROP_FUZZ_CHECK(listed == leased);
+    fuzz::check_validated_snapshot(*snap);
     auto t = s->begin_write();
     TROP_FUZZ_CHECK(t.is_ok());
     auto port = t->view().next_free(1, 65535, exclusion_set{});
