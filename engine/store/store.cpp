@@ -123,6 +123,13 @@ status replay(store_state& st, const wal_scan& scan) {
   });
 }
 
+// The file's id for a handle's cache; nullopt (no cache) when it cannot be
+// told, which is never an error of the transaction.
+std::optional<file_id> identify(env& e, const std::string& path) {
+  auto id = e.identify(path);
+  return id ? *id : std::nullopt;
+}
+
 std::string busy_message(std::chrono::milliseconds timeout) {
   return "database lock timeout while starting a write transaction after " +
          std::to_string(timeout.count() / 1000) + "s";
@@ -212,15 +219,46 @@ std::uint32_t snapshot::format_version() const {
 
 // ---- store ------------------------------------------------------------------------
 
+// What a store handle keeps from its last committed write transaction, so
+// that the next begin_write() reads and replays only the WAL frames appended
+// since (by any process) instead of mapping the image and replaying the
+// whole WAL again. Valid only while the image and the WAL are the same files
+// (file ids; the held mapping and descriptor keep them from being reused)
+// and the last frame it saw is still where it was, byte for byte.
+struct write_state_cache {
+  std::shared_ptr<store_state> state;  // as of wal_end; nobody else holds it
+  std::unique_ptr<random_access_file> wal;
+  file_id image_id, wal_id;
+  std::uint32_t wal_version = 0;
+  std::uint64_t wal_end = 0;
+  std::uint64_t tail_offset = 0;  // the last frame's offset (the header's: 0)
+  std::string tail;               // its bytes, up to wal_end
+  bool tail_unsynced = false;
+};
+
 struct store::impl {
   store_options options;
   store_paths paths;
   env* e;
+  // Taken by begin_write() under the write lock, given back by a commit.
+  mutable std::mutex cache_mu;
+  mutable std::optional<write_state_cache> cache;
   impl(store_options o)
       : options(std::move(o)),
         paths(options.data_dir),
         e(options.file_env ? options.file_env
                            : (options.private_files ? env::posix_private() : env::posix())) {}
+
+  std::optional<write_state_cache> take_cache() const {
+    std::lock_guard<std::mutex> g(cache_mu);
+    std::optional<write_state_cache> c = std::move(cache);
+    cache.reset();
+    return c;
+  }
+  void keep_cache(write_state_cache c) const {
+    std::lock_guard<std::mutex> g(cache_mu);
+    cache = std::move(c);
+  }
 };
 
 store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -322,9 +360,119 @@ class transaction_impl {
   bool finished = false;
   bool dry_run = false;
   std::chrono::microseconds waited{0};
+  // For the handle's cache (write_state_cache): the files this transaction
+  // works on (nullopt when the env cannot identify them), the WAL's format
+  // version, and the last frame (or the header) as read or written.
+  std::optional<file_id> image_id, wal_id;
+  std::uint32_t wal_version = 0;
+  std::uint64_t tail_offset = 0;
+  std::string tail;
+  // put/erase began changing the view (even if they then failed): it no
+  // longer describes the files unless the commit succeeds.
+  bool view_changed = false;
+  // begin_write() completed: the view, wal_end and tail describe the files.
+  bool loaded = false;
+
+  ~transaction_impl() {
+    if (!finished && !dry_run && lock && !view_changed) {
+      keep_state();  // read-only use: the view still matches the files
+    }
+  }
 
   status checkpoint();
+  // Takes the WAL's committed frames (read from `bytes`, which start at file
+  // offset `base`) into the view and sets wal_end / tail_unsynced / tail;
+  // cuts a torn tail off.
+  status adopt_frames(const wal_scan& scan, std::string_view bytes, std::uint64_t base);
+  // Resumes from the handle's cache instead of loading everything; false
+  // when the cache no longer matches the files (the caller loads afresh).
+  bool resume(write_state_cache& cache);
+  // Hands the committed state to the handle for the next transaction.
+  void keep_state();
 };
+
+status transaction_impl::adopt_frames(const wal_scan& scan, std::string_view bytes,
+                                      std::uint64_t base) {
+  TROP_RETURN_IF_ERROR(replay(*view.state_, scan));
+  if (!scan.frames.empty()) {
+    tail_offset = scan.last_frame_offset;
+    tail = std::string(bytes.substr(tail_offset - base, scan.valid_end - tail_offset));
+    tail_unsynced = (scan.frames.back().flags & store_detail::kFrameSynced) == 0;
+  }
+  wal_end = scan.valid_end;
+  if (scan.torn_tail) {
+    // An uncommitted transaction's bytes: cut them off before appending.
+    TROP_RETURN_IF_ERROR(wal->truncate(wal_end));
+    TROP_FAILPOINT("recovery.after_tail_truncate");
+  }
+  return status::ok();
+}
+
+bool transaction_impl::resume(write_state_cache& c) {
+  env& e = *owner->e;
+  const store_paths& p = owner->paths;
+  auto image_now = e.identify(p.image);
+  auto wal_now = e.identify(p.wal);
+  if (!image_now || !*image_now || **image_now != c.image_id || !wal_now || !*wal_now ||
+      **wal_now != c.wal_id || c.state.use_count() != 1) {
+    return false;
+  }
+  auto size = c.wal->size();
+  if (!size || *size < c.wal_end) {
+    return false;
+  }
+  std::string bytes(*size - c.tail_offset, '\0');
+  std::size_t got = 0;
+  if (!c.wal->read_at(c.tail_offset, std::as_writable_bytes(std::span<char>(bytes)), &got)
+           .is_ok() ||
+      got != bytes.size() || bytes.compare(0, c.tail.size(), c.tail) != 0) {
+    return false;
+  }
+  store_state& st = *c.state;
+  auto scan = store_detail::scan_wal_frames(bytes, c.tail_offset, c.tail.size(), st.generation(),
+                                            st.last_seq() + 1, c.wal_version);
+  if (!scan) {
+    return false;  // loading afresh reports it
+  }
+  view.state_ = std::move(c.state);
+  wal = std::move(c.wal);
+  image_id = c.image_id;
+  wal_id = c.wal_id;
+  wal_version = c.wal_version;
+  tail_offset = c.tail_offset;
+  tail = std::move(c.tail);
+  tail_unsynced = c.tail_unsynced;
+  if (!adopt_frames(*scan, bytes, c.tail_offset).is_ok()) {
+    // Half applied: forget all of it and load afresh.
+    view.state_ = std::make_shared<store_state>();
+    wal.reset();
+    image_id.reset();
+    wal_id.reset();
+    wal_end = 0;
+    tail_offset = 0;
+    tail.clear();
+    tail_unsynced = false;
+    return false;
+  }
+  return true;
+}
+
+void transaction_impl::keep_state() {
+  if (!loaded || !image_id || !wal_id) {
+    return;
+  }
+  write_state_cache c;
+  c.state = view.state_;
+  c.wal = std::move(wal);
+  c.image_id = *image_id;
+  c.wal_id = *wal_id;
+  c.wal_version = wal_version;
+  c.wal_end = wal_end;
+  c.tail_offset = tail_offset;
+  c.tail = std::move(tail);
+  c.tail_unsynced = tail_unsynced;
+  owner->keep_cache(std::move(c));
+}
 
 status transaction_impl::checkpoint() {
   env& e = *owner->e;
@@ -341,6 +489,12 @@ status transaction_impl::checkpoint() {
   TROP_RETURN_IF_ERROR(
       reset_wal(*wal, next_generation, store_detail::kFormatVersion, "checkpoint"));
   wal_end = store_detail::kWalHeaderBytes;
+  // The view still describes the replaced image: whoever goes on from here
+  // maps the new one (and identifies it) first.
+  image_id.reset();
+  wal_version = store_detail::kFormatVersion;
+  tail_offset = 0;
+  tail = store_detail::encode_wal_header(next_generation, store_detail::kFormatVersion);
   return status::ok();
 }
 
@@ -372,6 +526,10 @@ result<write_transaction> store::begin_write() const {
   t->waited = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
 
+  if (auto cache = impl_->take_cache(); cache && t->resume(*cache)) {
+    t->loaded = true;
+    return write_transaction(std::move(t));
+  }
   auto st = map_image(e, p);
   if (!st) {
     return st.error();
@@ -388,6 +546,7 @@ result<write_transaction> store::begin_write() const {
       return st.error();
     }
   }
+  t->image_id = identify(e, p.image);
   std::shared_ptr<store_state> state = std::move(*st);
   bool wal_existed = true;
   {
@@ -402,6 +561,7 @@ result<write_transaction> store::begin_write() const {
     return wal.error();
   }
   t->wal = std::move(*wal);
+  t->wal_id = identify(e, p.wal);
   auto bytes = read_whole(*t->wal);
   if (!bytes) {
     return bytes.error();
@@ -434,20 +594,17 @@ result<write_transaction> store::begin_write() const {
         TROP_RETURN_IF_ERROR(e.sync_dir(p.dir));
       }
       t->wal_end = store_detail::kWalHeaderBytes;
+      t->wal_version = state->format_version();
+      t->tail = store_detail::encode_wal_header(state->generation(), t->wal_version);
+      t->view.state_ = std::move(state);
       break;
     case wal_scan::header_state::current:
-      TROP_RETURN_IF_ERROR(replay(*state, *scan));
-      t->wal_end = scan->valid_end;
-      t->tail_unsynced =
-          !scan->frames.empty() && (scan->frames.back().flags & store_detail::kFrameSynced) == 0;
-      if (scan->torn_tail) {
-        // An uncommitted transaction's bytes: cut them off before appending.
-        TROP_RETURN_IF_ERROR(t->wal->truncate(t->wal_end));
-        TROP_FAILPOINT("recovery.after_tail_truncate");
-      }
+      t->wal_version = scan->version;
+      t->tail = bytes->substr(0, store_detail::kWalHeaderBytes);
+      t->view.state_ = std::move(state);
+      TROP_RETURN_IF_ERROR(t->adopt_frames(*scan, *bytes, 0));
       break;
   }
-  t->view.state_ = std::move(state);
   if (t->view.format_version() < store_detail::kFormatVersion) {
     // An older format: rewrite it in the current one before changing anything.
     TROP_RETURN_IF_ERROR(t->checkpoint());
@@ -461,8 +618,10 @@ result<write_transaction> store::begin_write() const {
       return corruption("trop.db vanished while the write lock was held");
     }
     t->view.state_ = std::move(*upgraded);
+    t->image_id = identify(e, p.image);
     t->tail_unsynced = false;
   }
+  t->loaded = true;
   return write_transaction(std::move(t));
 }
 
@@ -490,6 +649,7 @@ status store::recreate() const {
     }
     return lock.error();
   }
+  impl_->take_cache();  // about to describe files that no longer exist
   // Remove the WAL first: an image without a WAL is a complete store, a WAL
   // without an image is ignored and discarded by the next writer.
   TROP_RETURN_IF_ERROR(e.remove(p.wal));
@@ -606,6 +766,7 @@ status write_transaction::put(const reservation& r) {
     op.record = r;
     op.key = r.key;
     op.prev_port = current ? current->port : 0;
+    impl_->view_changed = true;
     st.apply(op);
     impl_->ops.push_back(std::move(op));
     return status::ok();
@@ -626,6 +787,7 @@ status write_transaction::erase(const reservation_key& key) {
     op.type = wal_op::kind::erase;
     op.key = key;
     op.prev_port = current->port;
+    impl_->view_changed = true;
     st.apply(op);
     impl_->ops.push_back(std::move(op));
     impl_->only_touches = false;
@@ -651,6 +813,9 @@ status write_transaction::commit() {
   }
   t.finished = true;
   if (t.ops.empty()) {
+    if (!t.view_changed) {
+      t.keep_state();
+    }
     t.lock.reset();
     return status::ok();
   }
@@ -706,20 +871,29 @@ status write_transaction::commit() {
     t.lock.reset();
     return s;
   }
+  t.tail_offset = t.wal_end;
   t.wal_end += frame.size();
+  t.tail = std::move(frame);
+  t.tail_unsynced = !sync;
   st.set_last_seq(seq);
   if (t.wal_end >= t.owner->options.checkpoint_bytes) {
     // The commit is durable already; a failed checkpoint is retried by the
     // next writer, so its error does not fail this transaction.
     (void)t.checkpoint();
+  } else {
+    t.keep_state();
   }
   t.lock.reset();
   return status::ok();
 }
 
 void write_transaction::abort() {
-  impl_->finished = true;
-  impl_->lock.reset();
+  transaction_impl& t = *impl_;
+  if (!t.finished && !t.dry_run && t.lock && !t.view_changed) {
+    t.keep_state();
+  }
+  t.finished = true;
+  t.lock.reset();
 }
 
 std::chrono::microseconds write_transaction::lock_wait() const {

@@ -87,6 +87,51 @@ bool decode_ops(std::string_view payload, std::uint32_t version, std::vector<wal
   return in.ok() && in.remaining() == 0;
 }
 
+// Reads the committed frames from `offset` (relative to `bytes`, which start
+// at file offset `base`) into scan->frames, and classifies what follows them.
+status scan_frames(std::string_view bytes, std::uint64_t base, std::uint64_t offset,
+                   std::uint64_t generation, std::uint64_t first_seq, wal_scan* scan) {
+  std::uint64_t expected_seq = first_seq;
+  for (;;) {
+    frame_view f{};
+    if (read_frame(bytes, offset, &f) && f.generation == generation && f.seq == expected_seq) {
+      wal_frame frame;
+      frame.seq = f.seq;
+      frame.flags = f.flags;
+      if (!decode_ops(f.payload, scan->version, &frame.ops)) {
+        return corruption("trop.db-wal: frame " + std::to_string(f.seq) + " at offset " +
+                          std::to_string(base + offset) +
+                          " has a valid checksum but does not decode");
+      }
+      scan->frames.push_back(std::move(frame));
+      scan->last_frame_offset = base + offset;
+      offset += f.total;
+      ++expected_seq;
+      continue;
+    }
+    break;
+  }
+  scan->valid_end = base + offset;
+  std::string_view rest = bytes.substr(offset);
+  if (all_zero(rest)) {
+    return status::ok();  // a clean end, or a zero-filled tail
+  }
+  // Damage at `offset`. It is a torn tail unless a later frame of this
+  // generation, written after a sync that covered the damaged bytes, survives.
+  for (std::uint64_t at = offset + 8; at + kFrameHeaderBytes <= bytes.size(); at += 8) {
+    frame_view later{};
+    if (read_frame(bytes, at, &later) && later.generation == generation &&
+        later.seq > expected_seq && (later.flags & kFrameSynced) != 0) {
+      return corruption("trop.db-wal: frame " + std::to_string(expected_seq) + " at offset " +
+                        std::to_string(base + offset) + " is damaged, but committed frame " +
+                        std::to_string(later.seq) + " follows it at offset " +
+                        std::to_string(base + at));
+    }
+  }
+  scan->torn_tail = true;
+  return status::ok();
+}
+
 }  // namespace
 
 std::string encode_wal_header(std::uint64_t generation, std::uint32_t version) {
@@ -167,43 +212,19 @@ result<wal_scan> scan_wal(std::string_view bytes, std::uint64_t generation,
     return scan;
   }
   scan.header = wal_scan::header_state::current;
+  scan.version = version;
+  TROP_RETURN_IF_ERROR(scan_frames(bytes, 0, kWalHeaderBytes, generation, first_seq, &scan));
+  return scan;
+}
 
-  std::uint64_t offset = kWalHeaderBytes;
-  std::uint64_t expected_seq = first_seq;
-  for (;;) {
-    frame_view f{};
-    if (read_frame(bytes, offset, &f) && f.generation == generation && f.seq == expected_seq) {
-      wal_frame frame;
-      frame.seq = f.seq;
-      frame.flags = f.flags;
-      if (!decode_ops(f.payload, version, &frame.ops)) {
-        return corruption("trop.db-wal: frame " + std::to_string(f.seq) + " at offset " +
-                          std::to_string(offset) + " has a valid checksum but does not decode");
-      }
-      scan.frames.push_back(std::move(frame));
-      offset += f.total;
-      ++expected_seq;
-      continue;
-    }
-    break;
-  }
-  scan.valid_end = offset;
-  std::string_view rest = bytes.substr(offset);
-  if (all_zero(rest)) {
-    return scan;  // a clean end, or a zero-filled tail
-  }
-  // Damage at `offset`. It is a torn tail unless a later frame of this
-  // generation, written after a sync that covered the damaged bytes, survives.
-  for (std::uint64_t at = offset + 8; at + kFrameHeaderBytes <= bytes.size(); at += 8) {
-    frame_view later{};
-    if (read_frame(bytes, at, &later) && later.generation == generation &&
-        later.seq > expected_seq && (later.flags & kFrameSynced) != 0) {
-      return corruption("trop.db-wal: frame " + std::to_string(expected_seq) + " at offset " +
-                        std::to_string(offset) + " is damaged, but committed frame " +
-                        std::to_string(later.seq) + " follows it at offset " + std::to_string(at));
-    }
-  }
-  scan.torn_tail = true;
+result<wal_scan> scan_wal_frames(std::string_view bytes, std::uint64_t base, std::uint64_t skip,
+                                 std::uint64_t generation, std::uint64_t first_seq,
+                                 std::uint32_t version) {
+  wal_scan scan;
+  scan.header = wal_scan::header_state::current;
+  scan.generation = generation;
+  scan.version = version;
+  TROP_RETURN_IF_ERROR(scan_frames(bytes, base, skip, generation, first_seq, &scan));
   return scan;
 }
 

@@ -55,9 +55,12 @@ struct wal_scan {
   };
   header_state header = header_state::absent;
   std::uint64_t generation = 0;
+  std::uint32_t version = 0;      // the header's format version (current header only)
   std::vector<wal_frame> frames;  // the committed frames, in order
   std::uint64_t valid_end = 0;    // byte offset just past the last committed frame
-  bool torn_tail = false;         // bytes after valid_end that a writer must cut off
+  // Byte offset of the last committed frame (of the header when there is none).
+  std::uint64_t last_frame_offset = 0;
+  bool torn_tail = false;  // bytes after valid_end that a writer must cut off
 };
 
 // Parses `bytes` (the whole WAL file) for the image of `generation`, whose
@@ -66,5 +69,15 @@ struct wal_scan {
 // checksummed frame that does not decode), unsupported_version.
 result<wal_scan> scan_wal(std::string_view bytes, std::uint64_t generation,
                           std::uint64_t first_seq);
+
+// Continues a scan that ended at a frame boundary: `bytes` are the WAL's
+// bytes from file offset `base` on, and the frames to read start `skip`
+// bytes into them (the earlier scan's valid_end), the first with sequence
+// `first_seq`. The header is not read: the caller knows it is current and in
+// format `version`. Offsets in the result are file offsets; a result with no
+// new frame has last_frame_offset == 0. Errors: as scan_wal's frames.
+result<wal_scan> scan_wal_frames(std::string_view bytes, std::uint64_t base, std::uint64_t skip,
+                                 std::uint64_t generation, std::uint64_t first_seq,
+                                 std::uint32_t version);
 
 }  // namespace trop::store_detail

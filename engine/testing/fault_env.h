@@ -96,6 +96,9 @@ class fault_env final : public env {
   }
   status check_directory(const std::string& dir) override { return base_->check_directory(dir); }
   std::int64_t now_unix() override { return base_->now_unix(); }
+  result<std::optional<file_id>> identify(const std::string& path) override {
+    return base_->identify(path);
+  }
 
  private:
   env* base_;

@@ -199,6 +199,7 @@ result<std::unique_ptr<random_access_file>> mem_env::open(const std::string& pat
       return not_found("open " + path + ": No such file or directory");
     }
     it = names_.emplace(path, std::make_shared<node>()).first;
+    it->second->serial = next_serial_++;
     pending_dir_ops_[parent_of(path)].push_back({dir_op::kind::create, {}, path, it->second});
   } else if (mode == open_mode::create_truncate) {
     it->second->data.clear();
@@ -285,6 +286,15 @@ result<std::unique_ptr<file_lock>> mem_env::lock(const std::string& path,
   return std::unique_ptr<file_lock>(new mem_lock(&mu_, m, &slot->note, slot));
 }
 
+result<std::optional<file_id>> mem_env::identify(const std::string& path) {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = names_.find(path);
+  if (it == names_.end()) {
+    return not_found("stat " + path + ": No such file or directory");
+  }
+  return std::optional<file_id>(file_id{0, it->second->serial});
+}
+
 std::int64_t mem_env::now_unix() {
   std::lock_guard<std::mutex> g(mu_);
   return now_;
@@ -306,6 +316,7 @@ void mem_env::simulate_power_loss() {
     n->pending.clear();
   }
   pending_dir_ops_.clear();
+  renumber_files();
 }
 
 power_loss_report mem_env::simulate_power_loss(std::uint64_t seed) {
@@ -363,7 +374,16 @@ power_loss_report mem_env::simulate_power_loss(std::uint64_t seed) {
   names_ = names;
   durable_names_ = std::move(names);
   pending_dir_ops_.clear();
+  renumber_files();
   return report;
+}
+
+void mem_env::renumber_files() {
+  // After a power loss no process survives, so no handle may carry what it
+  // read before into the files as they are now (identify()).
+  for (auto& [name, n] : names_) {
+    n->serial = next_serial_++;
+  }
 }
 
 std::string mem_env::contents(const std::string& path) const {
@@ -383,6 +403,9 @@ void mem_env::set_contents(const std::string& path, const std::string& bytes) {
   if (!n) {
     n = std::make_shared<node>();
   }
+  // Planted bytes count as a new file: a store handle must not trust what
+  // it read of the old contents.
+  n->serial = next_serial_++;
   n->data = bytes;
   n->synced = bytes;
   n->pending.clear();
@@ -422,6 +445,7 @@ std::unique_ptr<mem_env> mem_env::clone() const {
   }
   out->dirs_ = dirs_;
   out->now_ = now_;
+  out->next_serial_ = next_serial_;
   return out;
 }
 

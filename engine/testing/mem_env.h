@@ -47,6 +47,8 @@ class mem_env final : public env {
                                           std::chrono::milliseconds timeout) override;
   result<bool> is_network_fs(const std::string&) override { return false; }
   std::int64_t now_unix() override;
+  // A serial number given to each file when it is created.
+  result<std::optional<file_id>> identify(const std::string& path) override;
 
   // Every file reverts to its last synced contents and every directory to
   // its last synced entries: the worst case of a power cut.
@@ -80,6 +82,7 @@ class mem_env final : public env {
     std::string bytes;         // write only
   };
   struct node {
+    std::uint64_t serial = 0;  // identify(): unique per created file
     std::string data;
     std::string synced;
     std::vector<pending_op> pending;  // since the last sync, in order
@@ -92,6 +95,8 @@ class mem_env final : public env {
     std::shared_ptr<node> n;
   };
 
+  void renumber_files();  // REQUIRES: mu_ held
+
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<node>> names_;
   std::map<std::string, std::shared_ptr<node>> durable_names_;
@@ -103,6 +108,7 @@ class mem_env final : public env {
   };
   std::map<std::string, std::shared_ptr<lock_state>> locks_;
   std::int64_t now_ = 1'700'000'000;
+  std::uint64_t next_serial_ = 1;
 };
 
 }  // namespace trop::testing

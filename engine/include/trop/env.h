@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -53,6 +54,15 @@ class file_lock {
   virtual void write_note(std::uint8_t value) { (void)value; }
 };
 
+// Which file a name refers to (device and inode on POSIX). Two files that
+// exist at the same time never share one; a file's id stays its own while any
+// handle keeps it open or mapped, even after it is renamed over or removed.
+struct file_id {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  friend bool operator==(const file_id&, const file_id&) = default;
+};
+
 enum class open_mode {
   read_only,        // fails with not_found if missing
   read_write,       // creates the file (mode 0600) if missing
@@ -96,6 +106,13 @@ class env {
   virtual result<bool> is_network_fs(const std::string& path) = 0;
   // Seconds since the Unix epoch.
   virtual std::int64_t now_unix() = 0;
+  // The id of the file `path` names (not_found if none). nullopt when this
+  // env cannot tell, which turns off what relies on it (a store handle then
+  // reloads its state for every write transaction).
+  virtual result<std::optional<file_id>> identify(const std::string& path) {
+    (void)path;
+    return std::optional<file_id>();
+  }
   // Whether the store may trust `dir` (see posix_private()); ok when it does
   // not exist yet. The default trusts everything.
   virtual status check_directory(const std::string& dir) {

@@ -7,6 +7,15 @@
 // threads and processes are serialised by one lock (file lock + in-process
 // mutex), so two handles in one process never hold it at once.
 //
+// Between write transactions a handle keeps the state its last one committed
+// (the image mapped, the WAL open, the replayed records), so that its next
+// begin_write() reads only the WAL frames appended since, by any process. It
+// checks first that the image and the WAL are still the files it read (file
+// ids) and that the last frame it saw is unchanged, and loads afresh
+// otherwise. So a long-lived handle holds one descriptor and one mapping; an
+// image that a checkpoint replaced keeps its disk space until the handle's
+// next write transaction or its destruction.
+//
 // Caveats: local file systems only (fcntl locks and mmap are unreliable on
 // NFS); do not edit or truncate trop.db in place (it is only ever replaced by
 // rename, which is what makes mapping it safe).
