@@ -440,7 +440,8 @@ void run_scale(const mode_context& ctx) {
       "and include those checkpoints (see max).");
   out.tables.push_back(std::move(t));
   wal.notes.push_back(
-      "begin_write() and read() replay the whole WAL on every open; this split shows what the "
+      "A new handle's begin_write() and read() replay the whole WAL (a handle that has "
+      "committed before reads only newer frames: see txn); this split shows what the "
       "replay costs at each size. Empty cells: the WAL never reached that fill (too few "
       "iterations).");
   out.tables.push_back(std::move(wal));

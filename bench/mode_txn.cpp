@@ -132,9 +132,10 @@ void run_txn(const mode_context& ctx) {
     }
   }
   t.notes.push_back(
-      "One store handle; each transaction = begin_write (lock, map image, read + replay WAL) + "
-      "next_free + put + commit; the store grows from 0 to N records. Checkpoints (a commit "
-      "that takes the WAL past 64 KiB rewrites the image) are inside the timings.");
+      "One store handle; each transaction = begin_write (lock; the handle resumes from its "
+      "last commit and reads only frames appended since; after a checkpoint it maps the new "
+      "image) + next_free + put + commit; the store grows from 0 to N records. Checkpoints (a "
+      "commit that takes the WAL past 64 KiB rewrites the image) are inside the timings.");
   ctx.out.tables.push_back(std::move(t));
 }
 
