@@ -11,21 +11,14 @@
 #include <filesystem>
 #include <thread>
 
+#include "store_fixture.h"
 #include "trop/store.h"
 
 using namespace trop;
+using trop::test::temp_dir;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/trop-lock-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 store open_store(const std::string& dir, std::chrono::milliseconds timeout) {
   store_options o;

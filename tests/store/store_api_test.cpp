@@ -7,20 +7,10 @@
 #include "store_fixture.h"
 
 using namespace trop;
+using trop::test::commit_put;
 using trop::test::dump;
 using trop::test::make_record;
 using trop::test::mem_options;
-
-namespace {
-
-void commit_put(const store& s, const reservation& r) {
-  auto t = s.begin_write();
-  REQUIRE(t.is_ok());
-  REQUIRE(t->put(r).is_ok());
-  REQUIRE(t->commit().is_ok());
-}
-
-}  // namespace
 
 TEST_CASE("A missing store reads as empty and reading creates nothing", "[quick]") {
   testing::mem_env e;

@@ -1,6 +1,10 @@
 // Helpers shared by the store tests: records, stores on a mem_env, dumps.
 #pragma once
 
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -41,5 +45,25 @@ inline std::vector<reservation> dump(const snapshot& s) {
   }
   return out;
 }
+
+// Puts `r` in one committed write transaction; fails the test on error.
+inline void commit_put(const store& s, const reservation& r) {
+  auto t = s.begin_write();
+  REQUIRE(t.is_ok());
+  REQUIRE(t->put(r).is_ok());
+  REQUIRE(t->commit().is_ok());
+}
+
+// A fresh directory under /tmp, removed with everything in it at the end.
+struct temp_dir {
+  std::string path;
+  explicit temp_dir(const char* prefix = "trop-store") {
+    std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
 
 }  // namespace trop::test

@@ -9,26 +9,19 @@
 
 #include <filesystem>
 
-#include <stdlib.h>
-
 #include "store/wal.h"
 #include "store_fixture.h"
 #include "testing/fault_env.h"
 
 using namespace trop;
+using trop::test::commit_put;
 using trop::test::dump;
 using trop::test::make_record;
 using trop::test::mem_options;
+using trop::test::temp_dir;
 using kind = trop::testing::fault_env::op_kind;
 
 namespace {
-
-void commit_put(const store& s, const reservation& r) {
-  auto t = s.begin_write();
-  REQUIRE(t.is_ok());
-  REQUIRE(t->put(r).is_ok());
-  REQUIRE(t->commit().is_ok());
-}
 
 // The ports of every record a fresh transaction of `s` sees, in key order.
 std::vector<std::uint16_t> ports_seen_by_writer(const store& s) {
@@ -49,15 +42,6 @@ std::vector<std::uint16_t> ports_of(const std::vector<reservation>& rs) {
   }
   return ports;
 }
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/trop-cache-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
