@@ -537,12 +537,14 @@ class posix_env final : public env {
   std::int64_t now_unix() override { return static_cast<std::int64_t>(::time(nullptr)); }
 
   result<std::optional<file_id>> identify(const std::string& path) override {
+    // lstat: a name swapped for a symbolic link is another file (the store
+    // refuses links when it opens files afresh).
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
+    if (::lstat(path.c_str(), &st) != 0) {
       if (errno == ENOENT) {
-        return not_found("stat " + path + ": No such file or directory");
+        return not_found("lstat " + path + ": No such file or directory");
       }
-      return errno_status("stat", path, errno);
+      return errno_status("lstat", path, errno);
     }
     return std::optional<file_id>(
         file_id{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});

@@ -233,6 +233,16 @@ TEST_CASE("On real files a handle resumes and follows other handles' changes", "
   REQUIRE(b->validate().is_ok());
   REQUIRE(b->recreate().is_ok());
   REQUIRE(ports_seen_by_writer(*a).empty());
+
+  // The WAL's name swapped for a symbolic link to the same file: a handle
+  // that resumed would write through its old descriptor; it must load
+  // afresh, and a private store refuses the link.
+  commit_put(*a, make_record("/after", 6001));
+  std::filesystem::rename(wal, wal + ".real");
+  std::filesystem::create_symlink(wal + ".real", wal);
+  auto t = a->begin_write();
+  REQUIRE_FALSE(t.is_ok());
+  REQUIRE(t.error().code() == error_code::io_error);
 }
 
 TEST_CASE("Processes that each keep one handle never hand out a port twice", "[quick]") {

@@ -106,7 +106,8 @@ class env {
   virtual result<bool> is_network_fs(const std::string& path) = 0;
   // Seconds since the Unix epoch.
   virtual std::int64_t now_unix() = 0;
-  // The id of the file `path` names (not_found if none). nullopt when this
+  // The id of the file `path` names, not following a final symbolic link
+  // (not_found if none). nullopt when this
   // env cannot tell, which turns off what relies on it (a store handle then
   // reloads its state for every write transaction).
   virtual result<std::optional<file_id>> identify(const std::string& path) {
