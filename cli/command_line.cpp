@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fast_parse.h"
@@ -177,9 +178,12 @@ int trailing_separator(int argc, const char* const* argv, std::string_view word)
   return 0;
 }
 
+// What -V/--version prints (CLI11 adds the newline).
+constexpr const char* kVersionText = "trop " TROP_VERSION;
+
 void configure_top_level(CLI::App& app) {
   app.set_help_flag("-h,--help", "Print help");
-  app.set_version_flag("-V,--version", "trop " TROP_VERSION, "Print version");
+  app.set_version_flag("-V,--version", kVersionText, "Print version");
   app.require_subcommand(1);
   // Global options are accepted after the subcommand too.
   app.fallthrough();
@@ -227,6 +231,16 @@ invocation parse_command_line(int argc, const char* const* argv) {
     }
     write_stderr(app.help());
     inv.exit_code = kExitUsage;
+    return inv;
+  }
+
+  if (argc == 2 &&
+      (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "-V")) {
+    // Answered without building the top-level parser, which costs more
+    // than the rest of the process; the same text CLI11 prints for it.
+    write_stdout(kVersionText);
+    write_stdout("\n");
+    inv.exit_code = 0;
     return inv;
   }
 
