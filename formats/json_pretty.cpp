@@ -15,6 +15,25 @@ void append_indent(std::string& out, std::size_t depth) {
   out.append(depth * kIndentWidth, ' ');
 }
 
+void append_value(std::string& out, const boost::json::value& v, std::size_t depth);
+
+// An array of `count` elements at `depth`; element(i) yields the i-th.
+template <class Element>
+void append_array(std::string& out, std::size_t count, const Element& element, std::size_t depth) {
+  if (count == 0) {
+    out += "[]";
+    return;
+  }
+  out += "[\n";
+  for (std::size_t i = 0; i < count; ++i) {
+    append_indent(out, depth + 1);
+    append_value(out, element(i), depth + 1);
+    out += i + 1 < count ? ",\n" : "\n";
+  }
+  append_indent(out, depth);
+  out += ']';
+}
+
 void append_value(std::string& out, const boost::json::value& v, std::size_t depth) {
   switch (v.kind()) {
     case boost::json::kind::null:
@@ -35,18 +54,8 @@ void append_value(std::string& out, const boost::json::value& v, std::size_t dep
     }
     case boost::json::kind::array: {
       const boost::json::array& a = v.get_array();
-      if (a.empty()) {
-        out += "[]";
-        return;
-      }
-      out += "[\n";
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        append_indent(out, depth + 1);
-        append_value(out, a[i], depth + 1);
-        out += i + 1 < a.size() ? ",\n" : "\n";
-      }
-      append_indent(out, depth);
-      out += ']';
+      append_array(
+          out, a.size(), [&](std::size_t i) -> const boost::json::value& { return a[i]; }, depth);
       return;
     }
     case boost::json::kind::object: {
@@ -115,6 +124,13 @@ void append_json_string(std::string& out, std::string_view s) {
 std::string to_pretty_json(const boost::json::value& v) {
   std::string out;
   append_value(out, v, 0);
+  return out;
+}
+
+std::string to_pretty_json_array(std::size_t count,
+                                 const std::function<boost::json::value(std::size_t)>& element) {
+  std::string out;
+  append_array(out, count, element, 0);
   return out;
 }
 

@@ -89,3 +89,18 @@ TEST_CASE("Pretty JSON escapes object keys like strings", "[quick]") {
   o["a\"b\n"] = nullptr;
   CHECK(to_pretty_json(o) == "{\n  \"a\\\"b\\n\": null\n}");
 }
+
+TEST_CASE("An array written one element at a time has the bytes of the whole array", "[quick]") {
+  for (std::size_t n : {0, 1, 3}) {
+    boost::json::array whole;
+    auto element = [](std::size_t i) -> boost::json::value {
+      return boost::json::parse(R"({"port": )" + std::to_string(5000 + i) +
+                                R"(, "tags": ["a", {"b": null}], "empty": {}})");
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+      whole.push_back(element(i));
+    }
+    INFO("elements: " << n);
+    CHECK(trop::to_pretty_json_array(n, element) == to_pretty_json(whole));
+  }
+}

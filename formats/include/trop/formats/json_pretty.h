@@ -2,6 +2,8 @@
 // Thread safety: a pure function; safe to call concurrently.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,13 @@ namespace trop {
 // REQUIRES: nesting shallow enough for recursion (values from a parser are
 // limited by its max_depth).
 std::string to_pretty_json(const boost::json::value& v);
+
+// The same bytes as to_pretty_json of an array of `count` elements, where
+// element(i) builds the i-th one when it is written: a long array never
+// holds all its elements as JSON values at once (`trop list --format json`
+// of 60,000 reservations).
+std::string to_pretty_json_array(std::size_t count,
+                                 const std::function<boost::json::value(std::size_t)>& element);
 
 // Appends `s` as a JSON string literal (quotes included) with the escaping
 // described above.
