@@ -39,6 +39,15 @@ std::vector<std::uint16_t> ports_seen_by_writer(const store& s) {
   return ports;
 }
 
+// A store in `d` on the real file system, durability normal.
+store_options real_options(const temp_dir& d, std::uint64_t checkpoint_bytes) {
+  store_options o;
+  o.data_dir = d.path + "/data";
+  o.durability_mode = durability::normal;
+  o.checkpoint_bytes = checkpoint_bytes;
+  return o;
+}
+
 std::vector<std::uint16_t> ports_of(const std::vector<reservation>& rs) {
   std::vector<std::uint16_t> ports;
   for (const reservation& r : rs) {
@@ -202,10 +211,7 @@ TEST_CASE("A power loss or planted bytes make a handle load afresh", "[quick]") 
 
 TEST_CASE("On real files a handle resumes and follows other handles' changes", "[quick]") {
   temp_dir d;
-  store_options o;
-  o.data_dir = d.path + "/data";
-  o.durability_mode = durability::normal;
-  o.checkpoint_bytes = 700;
+  const store_options o = real_options(d, 700);
   auto a = store::open(o);
   auto b = store::open(o);
   REQUIRE(a.is_ok());
@@ -252,10 +258,7 @@ TEST_CASE("Processes that each keep one handle never hand out a port twice", "[q
   // port that is taken: replay and validate() would then find two keys on
   // one port.
   temp_dir d;
-  store_options o;
-  o.data_dir = d.path + "/data";
-  o.durability_mode = durability::normal;
-  o.checkpoint_bytes = 2048;
+  store_options o = real_options(d, 2048);
   o.busy_timeout = std::chrono::milliseconds(20000);
   constexpr int kProcesses = 4;
   constexpr int kEach = 150;
