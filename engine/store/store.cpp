@@ -231,8 +231,7 @@ struct write_state_cache {
   file_id image_id, wal_id;
   std::uint32_t wal_version = 0;
   std::uint64_t wal_end = 0;
-  std::uint64_t tail_offset = 0;  // the last frame's offset (the header's: 0)
-  std::string tail;               // its bytes, up to wal_end
+  std::string tail;  // the bytes before wal_end: the last frame (the header if none)
   bool tail_unsynced = false;
 };
 
@@ -362,10 +361,10 @@ class transaction_impl {
   std::chrono::microseconds waited{0};
   // For the handle's cache (write_state_cache): the files this transaction
   // works on (nullopt when the env cannot identify them), the WAL's format
-  // version, and the last frame (or the header) as read or written.
+  // version, and the last frame (or the header) as read or written: the
+  // bytes just before wal_end.
   std::optional<file_id> image_id, wal_id;
   std::uint32_t wal_version = 0;
-  std::uint64_t tail_offset = 0;
   std::string tail;
   // put/erase began changing the view (even if they then failed): it no
   // longer describes the files unless the commit succeeds.
@@ -395,8 +394,8 @@ status transaction_impl::adopt_frames(const wal_scan& scan, std::string_view byt
                                       std::uint64_t base) {
   TROP_RETURN_IF_ERROR(replay(*view.state_, scan));
   if (!scan.frames.empty()) {
-    tail_offset = scan.last_frame_offset;
-    tail = std::string(bytes.substr(tail_offset - base, scan.valid_end - tail_offset));
+    tail = std::string(
+        bytes.substr(scan.last_frame_offset - base, scan.valid_end - scan.last_frame_offset));
     tail_unsynced = (scan.frames.back().flags & store_detail::kFrameSynced) == 0;
   }
   wal_end = scan.valid_end;
@@ -421,15 +420,15 @@ bool transaction_impl::resume(write_state_cache& c) {
   if (!size || *size < c.wal_end) {
     return false;
   }
-  std::string bytes(*size - c.tail_offset, '\0');
+  const std::uint64_t tail_offset = c.wal_end - c.tail.size();
+  std::string bytes(*size - tail_offset, '\0');
   std::size_t got = 0;
-  if (!c.wal->read_at(c.tail_offset, std::as_writable_bytes(std::span<char>(bytes)), &got)
-           .is_ok() ||
+  if (!c.wal->read_at(tail_offset, std::as_writable_bytes(std::span<char>(bytes)), &got).is_ok() ||
       got != bytes.size() || bytes.compare(0, c.tail.size(), c.tail) != 0) {
     return false;
   }
   store_state& st = *c.state;
-  auto scan = store_detail::scan_wal_frames(bytes, c.tail_offset, c.tail.size(), st.generation(),
+  auto scan = store_detail::scan_wal_frames(bytes, tail_offset, c.tail.size(), st.generation(),
                                             st.last_seq() + 1, c.wal_version);
   if (!scan) {
     return false;  // loading afresh reports it
@@ -439,17 +438,15 @@ bool transaction_impl::resume(write_state_cache& c) {
   image_id = c.image_id;
   wal_id = c.wal_id;
   wal_version = c.wal_version;
-  tail_offset = c.tail_offset;
   tail = std::move(c.tail);
   tail_unsynced = c.tail_unsynced;
-  if (!adopt_frames(*scan, bytes, c.tail_offset).is_ok()) {
+  if (!adopt_frames(*scan, bytes, tail_offset).is_ok()) {
     // Half applied: forget all of it and load afresh.
     view.state_ = std::make_shared<store_state>();
     wal.reset();
     image_id.reset();
     wal_id.reset();
     wal_end = 0;
-    tail_offset = 0;
     tail.clear();
     tail_unsynced = false;
     return false;
@@ -468,7 +465,6 @@ void transaction_impl::keep_state() {
   c.wal_id = *wal_id;
   c.wal_version = wal_version;
   c.wal_end = wal_end;
-  c.tail_offset = tail_offset;
   c.tail = std::move(tail);
   c.tail_unsynced = tail_unsynced;
   owner->keep_cache(std::move(c));
@@ -493,7 +489,6 @@ status transaction_impl::checkpoint() {
   // maps the new one (and identifies it) first.
   image_id.reset();
   wal_version = store_detail::kFormatVersion;
-  tail_offset = 0;
   tail = store_detail::encode_wal_header(next_generation, store_detail::kFormatVersion);
   return status::ok();
 }
@@ -871,7 +866,6 @@ status write_transaction::commit() {
     t.lock.reset();
     return s;
   }
-  t.tail_offset = t.wal_end;
   t.wal_end += frame.size();
   t.tail = std::move(frame);
   t.tail_unsynced = !sync;
