@@ -38,6 +38,17 @@ namespace {
 
 const std::string kHelper = TROP_EXEC_HELPER;
 
+// What `fd` has to read within `timeout_ms` (one read; "" if nothing).
+std::string read_ready(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  char buffer[256];
+  if (::poll(&p, 1, timeout_ms) <= 0) {
+    return {};
+  }
+  ssize_t n = ::read(fd, buffer, sizeof buffer);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+}
+
 bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
@@ -267,16 +278,8 @@ TEST_CASE("exec does not forward a terminal's ^C: the command gets it once", "[q
   REQUIRE(::grantpt(master) == 0);
   REQUIRE(::unlockpt(master) == 0);
   const std::string slave_name = ::ptsname(master);
-  std::vector<char*> argv;
-  for (std::string& a : po.argv) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (std::string& e : *po.env) {
-    envp.push_back(e.data());
-  }
-  envp.push_back(nullptr);
+  std::vector<char*> argv = trop::test::exec_array(po.argv);
+  std::vector<char*> envp = trop::test::exec_array(*po.env);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -297,14 +300,7 @@ TEST_CASE("exec does not forward a terminal's ^C: the command gets it once", "[q
   std::string seen;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (seen.find("ready") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{master, POLLIN, 0};
-    if (::poll(&p, 1, 200) > 0) {
-      char buffer[256];
-      ssize_t n = ::read(master, buffer, sizeof buffer);
-      if (n > 0) {
-        seen.append(buffer, static_cast<std::size_t>(n));
-      }
-    }
+    seen += read_ready(master, 200);
   }
   INFO(seen);
   REQUIRE(seen.find("ready") != std::string::npos);
@@ -313,10 +309,8 @@ TEST_CASE("exec does not forward a terminal's ^C: the command gets it once", "[q
   bool reaped = false;
   while (!reaped && std::chrono::steady_clock::now() < deadline) {
     reaped = ::waitpid(pid, &status, WNOHANG) == pid;
-    pollfd p{master, POLLIN, 0};
-    if (!reaped && ::poll(&p, 1, 20) > 0) {
-      char buffer[256];
-      (void)!::read(master, buffer, sizeof buffer);  // keep the terminal drained
+    if (!reaped) {
+      read_ready(master, 20);  // keep the terminal drained
     }
   }
   ::close(master);

@@ -83,17 +83,10 @@ child_process::child_process(process_options options) : options_(std::move(optio
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
-  std::vector<char*> argv;
-  for (std::string& a : options_.argv) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
+  std::vector<char*> argv = exec_array(options_.argv);
   std::vector<char*> envp;
   if (options_.env) {
-    for (std::string& e : *options_.env) {
-      envp.push_back(e.data());
-    }
-    envp.push_back(nullptr);
+    envp = exec_array(*options_.env);
   }
 
   start_ = steady_clock::now();
@@ -277,6 +270,16 @@ process_result child_process::wait() {
 process_result run_process(process_options options) {
   child_process child(std::move(options));
   return child.wait();
+}
+
+std::vector<char*> exec_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) {
+    out.push_back(s.data());
+  }
+  out.push_back(nullptr);
+  return out;
 }
 
 std::vector<std::string> make_env(

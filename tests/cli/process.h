@@ -89,4 +89,8 @@ process_result run_process(process_options options);
 std::vector<std::string> make_env(
     const std::vector<std::pair<std::string, std::optional<std::string>>>& changes);
 
+// Pointers to `strings`' characters plus a final nullptr, as execve and
+// posix_spawn take them. The pointers live as long as `strings` is unchanged.
+std::vector<char*> exec_array(std::vector<std::string>& strings);
+
 }  // namespace trop::test
