@@ -45,6 +45,7 @@ store open_store(context& ctx) {
   opts.busy_timeout = std::chrono::seconds(s.busy_timeout_seconds());
   opts.create_if_missing = !s.disable_autoinit;
   opts.durability_mode = s.durability_mode;
+  opts.keep_write_state = false;  // one process, (nearly always) one write
   result<store> st = store::open(std::move(opts));
   if (!st) {
     fail(ctx, st.error());

@@ -123,9 +123,13 @@ status replay(store_state& st, const wal_scan& scan) {
   });
 }
 
-// The file's id for a handle's cache; nullopt (no cache) when it cannot be
-// told, which is never an error of the transaction.
-std::optional<file_id> identify(env& e, const std::string& path) {
+// The file's id for a handle's cache; nullopt (no cache) when the handle
+// keeps no state or the id cannot be told, which is never an error of the
+// transaction.
+std::optional<file_id> identify(const store_options& o, env& e, const std::string& path) {
+  if (!o.keep_write_state) {
+    return std::nullopt;
+  }
   auto id = e.identify(path);
   return id ? *id : std::nullopt;
 }
@@ -541,7 +545,7 @@ result<write_transaction> store::begin_write() const {
       return st.error();
     }
   }
-  t->image_id = identify(e, p.image);
+  t->image_id = identify(impl_->options, e, p.image);
   std::shared_ptr<store_state> state = std::move(*st);
   bool wal_existed = true;
   {
@@ -556,7 +560,7 @@ result<write_transaction> store::begin_write() const {
     return wal.error();
   }
   t->wal = std::move(*wal);
-  t->wal_id = identify(e, p.wal);
+  t->wal_id = identify(impl_->options, e, p.wal);
   auto bytes = read_whole(*t->wal);
   if (!bytes) {
     return bytes.error();
@@ -613,7 +617,7 @@ result<write_transaction> store::begin_write() const {
       return corruption("trop.db vanished while the write lock was held");
     }
     t->view.state_ = std::move(*upgraded);
-    t->image_id = identify(e, p.image);
+    t->image_id = identify(impl_->options, e, p.image);
     t->tail_unsynced = false;
   }
   t->loaded = true;

@@ -73,6 +73,20 @@ TEST_CASE("A handle's next write transaction resumes without mapping the image a
   REQUIRE(s->validate().is_ok());
 }
 
+TEST_CASE("A handle with keep_write_state off loads afresh for every write transaction",
+          "[quick]") {
+  testing::mem_env e;
+  testing::fault_env f(&e);
+  store_options o = mem_options(&f);
+  o.keep_write_state = false;
+  auto s = store::open(o);
+  commit_put(*s, make_record("/a", 5000));
+  const auto maps = f.count(kind::mmap);
+  commit_put(*s, make_record("/b", 5001));
+  CHECK(f.count(kind::mmap) == maps + 1);
+  REQUIRE(ports_of(dump(*s->read())) == std::vector<std::uint16_t>{5000, 5001});
+}
+
 TEST_CASE("A resumed transaction sees what other handles committed meanwhile", "[quick]") {
   testing::mem_env e;
   testing::fault_env f(&e);

@@ -59,6 +59,10 @@ struct store_options {
   // (io_error naming the path). Applies when file_env is nullptr (it selects
   // env::posix_private()); a given env decides for itself.
   bool private_files = true;
+  // Whether the handle keeps, between its write transactions, the state its
+  // last one committed (see above). A process that writes once (the trop
+  // CLI) turns it off and saves identifying the store files on every write.
+  bool keep_write_state = true;
   // Not owned; nullptr = env::posix() or env::posix_private(). Must outlive the store.
   env* file_env = nullptr;
 };
